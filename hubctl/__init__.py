@@ -1,0 +1,3 @@
+"""hubctl: verified, resumable model snapshots with SHA-256 lockfiles."""
+
+__version__ = "0.1.0"
