@@ -66,3 +66,13 @@ class LockTimeoutError(HubctlError):
 
 class ManifestError(HubctlError):
     exit_code = ExitCode.MANIFEST
+
+
+def most_telling(errors: list[HubctlError]) -> HubctlError:
+    """Of several failures for one thing (one per endpoint), the one that best explains it:
+    wrong bytes, then refused access, then network, then not found (a mirror may lack a repo)."""
+    for kind in (IntegrityError, AuthError, NetworkError, NotFoundError):
+        found = [e for e in errors if isinstance(e, kind)]
+        if found:
+            return found[0]
+    return errors[0] if errors else NetworkError("no endpoint configured")

@@ -1,0 +1,183 @@
+"""Command-line interface: parse options, call the library, render the result. No logic lives here.
+
+Imports of heavy modules happen inside commands, so `hubctl --help`, `pull` and `verify` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+
+from . import __version__, constants
+from .errors import ExitCode, HubctlError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Verified, resumable model snapshots from Hugging Face, its mirrors and ModelScope.",
+)
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.][A-Za-z0-9_.-]*$")
+_SOURCES = {"hf": "hf", "huggingface": "hf", "ms": "modelscope", "modelscope": "modelscope"}
+
+
+def _fail(err: HubctlError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"ok": False, "error": {"exit_code": int(err.exit_code), "type": type(err).__name__, "message": err.message}}))
+    print(f"hubctl: error: {err.message}", file=sys.stderr)
+    raise typer.Exit(int(err.exit_code))
+
+
+def _run(call: Callable[[], None], as_json: bool = False) -> None:
+    """Turn library errors into one-line messages and documented exit codes."""
+    try:
+        call()
+    except HubctlError as err:
+        _fail(err, as_json)
+    except KeyboardInterrupt:
+        print("hubctl: interrupted; partial files are kept, rerun the same command to resume", file=sys.stderr)
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"hubctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """hubctl: pull, verify, quantize and smoke-test models, with SHA-256 lockfiles."""
+
+
+def parse_repo(repo: str, source: Optional[str]) -> tuple[str, str]:
+    """`hf:org/name`, `ms:org/name` or `org/name` with --source; returns (source, repo id)."""
+    prefix, _, rest = repo.partition(":")
+    if rest and prefix in _SOURCES:
+        if source and _SOURCES.get(source) != _SOURCES[prefix]:
+            raise UsageError(f"repo prefix {prefix}: conflicts with --source {source}")
+        source, repo = prefix, rest
+    name = _SOURCES.get(source or "hf")
+    if name is None:
+        raise UsageError(f"unknown source {source!r}: use hf or modelscope")
+    if not _REPO_ID.match(repo) or ".." in repo:
+        raise UsageError(f"repo must look like owner/name (letters, digits, - _ .), got {repo!r}")
+    return name, repo
+
+
+@app.command()
+def pull(
+    repo: str = typer.Argument(..., help="owner/name, optionally prefixed hf: or ms:"),
+    source: Optional[str] = typer.Option(None, "--source", help="hf (default) or modelscope."),
+    endpoint: List[str] = typer.Option(
+        [], "--endpoint", help="Hub base URL; repeat for a fallback list tried in order. Default: HF_ENDPOINT / MODELSCOPE_ENDPOINT, else the official host."
+    ),
+    revision: Optional[str] = typer.Option(None, "--revision", help="Branch, tag or commit (full or short). Default: main (HF), master (ModelScope)."),
+    include: List[str] = typer.Option([], "--include", help="Glob of files to pull (repeatable; * crosses /)."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Glob of files to skip (repeatable)."),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Target folder. Default: ./models/<name>."),
+    workers: int = typer.Option(constants.WORKERS, "--workers", min=1, help="Files downloaded in parallel."),
+    connections: int = typer.Option(constants.CONNECTIONS, "--connections", min=1, help="Parallel byte ranges per large file."),
+    token: Optional[str] = typer.Option(None, "--token", help="Access token. Default: HF_TOKEN or the stored HF token; MODELSCOPE_API_TOKEN."),
+    manifest_out: Optional[Path] = typer.Option(None, "--manifest-out", help="Also write the manifest (lockfile) here."),
+    lock_timeout: float = typer.Option(constants.LOCK_WAIT, "--lock-timeout", help="Seconds to wait for files another process is downloading."),
+    fsync: bool = typer.Option(False, "--fsync", help="fsync each file before it gets its final name (power-loss safety, slower)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON report on stdout."),
+) -> None:
+    """Download a snapshot, verifying every byte, and write its manifest."""
+
+    def call() -> None:
+        from .progress import Bar, Lines, Silent
+        from .pull import PullRequest, default_endpoints
+        from .pull import pull as do_pull
+
+        name, repo_id = parse_repo(repo, source)
+        endpoints = tuple(e.rstrip("/") for e in endpoint) or default_endpoints(name)
+        request = PullRequest(
+            repo=repo_id,
+            source=name,
+            dest=dest or Path("models") / repo_id.split("/")[1],
+            endpoints=endpoints,
+            revision=revision,
+            include=tuple(include),
+            exclude=tuple(exclude),
+            token=token,
+            workers=workers,
+            connections=connections,
+            lock_wait=lock_timeout,
+            manifest_out=manifest_out,
+            fsync=fsync,
+        )
+        progress = Silent() if quiet or as_json else (Bar() if sys.stderr.isatty() else Lines())
+        report = do_pull(request, progress)
+        if as_json:
+            print(json.dumps(report.to_dict(), indent=2))
+        error = report.error()
+        if error is not None:
+            print(f"hubctl: error: {error.message}", file=sys.stderr)
+            raise typer.Exit(int(error.exit_code))
+        if not quiet and not as_json:
+            _print_pull_summary(report)
+
+    _run(call, as_json)
+
+
+def _print_pull_summary(report) -> None:
+    from .progress import human_size
+
+    size = sum(f.size for f in report.files)
+    print(
+        f"pulled {report.source}:{report.repo}@{report.commit[:12]} ({len(report.files)} files, {human_size(size)};"
+        f" fetched {human_size(report.bytes_fetched)} in {report.seconds:.1f} s) into {report.dest}"
+    )
+    print(f"manifest: {report.manifest}")
+
+
+@app.command()
+def serve(
+    folders: List[Path] = typer.Argument(..., help="Model folders to serve, each as one repo."),
+    repo: List[str] = typer.Option([], "--repo", help="Repo id for each folder, in order (default: local/<folder name>)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
+    port: int = typer.Option(8080, "--port", help="API port; LFS files are served from port+1 (0: any free ports)."),
+    test_control: bool = typer.Option(False, "--test-control", hidden=True, help="Enable fault-injection routes (tests only)."),
+) -> None:
+    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub)."""
+
+    def call() -> None:
+        import signal
+        import threading
+
+        from .server import serve_folders
+
+        if repo and len(repo) != len(folders):
+            raise UsageError(f"{len(repo)} --repo ids for {len(folders)} folders: give one per folder or none")
+        pairs = []
+        for i, folder in enumerate(folders):
+            if not folder.is_dir():
+                raise UsageError(f"not a folder: {folder}")
+            pairs.append((repo[i] if repo else f"local/{folder.resolve().name}", folder))
+        server = serve_folders(pairs, host, port, control=test_control)
+        for repo_id, folder in pairs:
+            print(f"serving {repo_id} from {folder}")
+        print(f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint})", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        finally:
+            server.stop()
+
+    _run(call)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""Content hashes used by the hubs: sha256 (LFS files, every manifest entry) and git blob sha1 (small HF files).
+
+Hashing is streamed so memory stays flat for any file size; hashlib releases the GIL on large buffers,
+so files hash in parallel across threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+READ_SIZE = 8 << 20
+
+
+@dataclass(frozen=True)
+class Digests:
+    """The hashes of one byte stream."""
+
+    size: int
+    sha256: str
+    git_sha1: str
+
+
+class StreamHasher:
+    """Incremental sha256 plus, optionally, git's blob sha1 (`sha1("blob <size>\\0" + data)`).
+
+    The git header needs the total size up front, which the listing gives before any byte arrives.
+    """
+
+    def __init__(self, size: int, *, git_sha1: bool = False) -> None:
+        self.expected_size = size
+        self.size = 0
+        self._sha256 = hashlib.sha256()
+        self._sha1 = None
+        if git_sha1:
+            self._sha1 = hashlib.sha1(b"blob %d\0" % size)
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._sha256.update(data)
+        if self._sha1 is not None:
+            self._sha1.update(data)
+        self.size += len(data)
+
+    def digests(self) -> Digests:
+        sha1 = self._sha1.hexdigest() if self._sha1 is not None else ""
+        return Digests(self.size, self._sha256.hexdigest(), sha1)
+
+
+def hash_range(fd: int, hasher: StreamHasher, start: int, end: int) -> None:
+    """Feed bytes [start, end) of an open file into `hasher`, in large reads."""
+    offset = start
+    while offset < end:
+        block = os.pread(fd, min(READ_SIZE, end - offset), offset)
+        if not block:
+            raise OSError(f"file shrank while hashing (at byte {offset})")
+        hasher.update(block)
+        offset += len(block)
+
+
+def hash_file(path: Path, *, git_sha1: bool = False) -> Digests:
+    """Hash a whole file with flat memory."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        hasher = StreamHasher(size, git_sha1=git_sha1)
+        hash_range(fd, hasher, 0, size)
+    finally:
+        os.close(fd)
+    return hasher.digests()
+
+
+def git_blob_sha1(data: bytes) -> str:
+    """Git's object id of a blob, as the HF tree listing gives for non-LFS files."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

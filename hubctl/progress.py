@@ -1,0 +1,91 @@
+"""How a pull shows progress: a tqdm bar on a terminal, one line per file in logs, or nothing."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Protocol
+
+from .transfer import FileResult
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+class Progress(Protocol):
+    def start(self, total: int, done: int, files: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+    def note(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class Silent:
+    """--quiet and --json: nothing on stderr except errors (printed by the CLI)."""
+
+    def start(self, total: int, done: int, files: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def file_done(self, result: FileResult) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class Lines(Silent):
+    """Not a terminal (CI logs): a line per finished file and per notable event."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def file_done(self, result: FileResult) -> None:
+        source = f" from {result.endpoint}" if result.endpoint else ""
+        self.note(f"{result.status:>10}  {result.path} ({human_size(result.size)}){source}")
+
+    def note(self, text: str) -> None:
+        with self._lock:
+            print(text, file=sys.stderr, flush=True)
+
+
+class Bar(Lines):
+    """A terminal: one byte-progress bar with the files in flight; notes print above it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bar = None
+
+    def start(self, total: int, done: int, files: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1000,
+                         desc=f"{files} files", dynamic_ncols=True, file=sys.stderr)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def file_done(self, result: FileResult) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(result.path[-40:], refresh=False)
+
+    def note(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
+            super().note(text)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
