@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Benchmark `hubctl pull` against the official clients and a curl ceiling on a ~2 GB repo on `hubctl serve`.
+
+The repo (one ~1 GB file, four ~200 MB files, 200 small ones) is generated once, deterministically, under
+.bench/. The hub runs in its own process, like a real hub; each client runs in its own process into a fresh,
+empty folder, and every run's bytes are checked (sha256 of every file) outside the timed region, so a fast
+but wrong client cannot win. Median of --runs runs per tool.
+
+    python scripts/bench_pull.py [--scale 1.0] [--runs 3] [--tools hubctl,hf,ms,curl] [--json OUT]
+
+Timing: hubctl and curl are timed as whole processes (interpreter start included). The Python clients are
+timed around the `snapshot_download` call only, because `import modelscope` alone takes seconds; this favours
+them, so the ratios understate hubctl's lead. Their whole-process time is reported too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_ROOT / ".bench"
+REPO_ID = "bench/model"
+SEED = 20240601
+BLOCK = 16 << 20
+MIB = 1 << 20
+SMALL_FILES = 200
+SERVER_START_TIMEOUT = 300.0  # the hub hashes the whole repo before it listens
+TOOLS = ("hubctl", "hf", "ms", "curl")
+LABELS = {
+    "hubctl": "hubctl pull",
+    "hf": "huggingface_hub.snapshot_download",
+    "ms": "modelscope.snapshot_download",
+    "curl": "curl --parallel (ceiling)",
+}
+# Env of every client run (docs/hub-protocols.md, "Recommended environment for tests").
+CLIENT_ENV = {
+    "HF_HUB_DISABLE_XET": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "MODELSCOPE_DOWNLOAD_INTRA_CLOUD": "false",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
+}
+# The Python clients print the time of the download call alone as their last stdout line.
+PY_CLIENT = """
+import sys, time
+from {module} import snapshot_download
+t = time.perf_counter()
+snapshot_download({repo!r}, local_dir=sys.argv[1])
+print(time.perf_counter() - t)
+"""
+
+
+# ---------------------------------------------------------------- the repo
+
+
+def repo_layout(scale: float) -> list[tuple[str, int]]:
+    """(path, size) of every file: sizes of large files scale, the 200 small ones (1 KiB..256 KiB) do not."""
+    rng = random.Random(SEED)
+    large = [("model-00001-of-00005.safetensors", int(1024 * MIB * scale))]
+    large += [(f"model-0000{i}-of-00005.safetensors", int(200 * MIB * scale)) for i in range(2, 6)]
+    small = []
+    for i in range(SMALL_FILES):
+        path = f"extra/blob-{i:03d}.bin" if i % 4 == 0 else f"configs/part-{i // 50}/config-{i:03d}.json"
+        small.append((path, rng.randint(1 << 10, 256 << 10)))
+    return large + small
+
+
+def write_file(path: Path, size: int) -> str:
+    """Write `size` pseudo-random bytes seeded by the file name (incompressible, reproducible); return sha256."""
+    rng = random.Random(f"{SEED}/{path.name}")
+    digest = hashlib.sha256()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        left = size
+        while left:
+            block = rng.randbytes(min(BLOCK, left))
+            fh.write(block)
+            digest.update(block)
+            left -= len(block)
+    return digest.hexdigest()
+
+
+def build_repo(folder: Path, scale: float) -> dict[str, tuple[int, str]]:
+    """Return {path: (size, sha256)}, reusing a previous build when its stamp and file sizes still match."""
+    layout = repo_layout(scale)
+    stamp = folder.with_name(folder.name + ".stamp.json")  # outside the folder, so it is not served
+    if stamp.is_file():
+        expected = {p: (s, h) for p, s, h in json.loads(stamp.read_text())}
+        if [(p, s) for p, (s, _) in expected.items()] == layout and all(
+            (folder / p).is_file() and (folder / p).stat().st_size == s for p, s in layout
+        ):
+            return expected
+    print(f"building {folder} ({sum(s for _, s in layout) / 1e9:.2f} GB, {len(layout)} files)...", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    stamp.unlink(missing_ok=True)
+    expected = {p: (s, write_file(folder / p, s)) for p, s in layout}
+    stamp.write_text(json.dumps([[p, s, h] for p, (s, h) in expected.items()]))
+    return expected
+
+
+def verify(dest: Path, expected: dict[str, tuple[int, str]]) -> str | None:
+    """Check size and sha256 of every file; return what is wrong, or None."""
+
+    def check(item: tuple[str, tuple[int, str]]) -> str | None:
+        path, (size, sha256) = item
+        target = dest / path
+        if not target.is_file():
+            return f"{path}: missing"
+        if target.stat().st_size != size:
+            return f"{path}: {target.stat().st_size} bytes, expected {size}"
+        with open(target, "rb") as fh:
+            if hashlib.file_digest(fh, "sha256").hexdigest() != sha256:
+                return f"{path}: sha256 mismatch"
+        return None
+
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        problems = [p for p in pool.map(check, sorted(expected.items(), key=lambda kv: -kv[1][0])) if p]
+    return "; ".join(problems[:3]) or None
+
+
+# ---------------------------------------------------------------- the hub
+
+
+@contextmanager
+def hub(folder: Path) -> Iterator[str]:
+    """Run `hubctl serve` in its own process (and session, so Ctrl-C reaches it only through us); yield the endpoint."""
+    argv = [sys.executable, "-m", "hubctl", "serve", str(folder), "--repo", REPO_ID, "--port", "0"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"hubctl serve exited ({proc.wait()}) before printing its endpoint")
+            if line.startswith("HF_ENDPOINT="):
+                yield line.split()[0].removeprefix("HF_ENDPOINT=")
+                return
+        raise RuntimeError("hubctl serve printed no endpoint in time")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def repo_commit(endpoint: str) -> str:
+    """The served commit, for curl's immutable resolve URLs."""
+    with urllib.request.urlopen(f"{endpoint}/api/models/{REPO_ID}", timeout=30) as resp:
+        return json.load(resp)["sha"]
+
+
+# ---------------------------------------------------------------- the clients
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every client run needs to know."""
+
+    endpoint: str
+    commit: str
+    paths: list[str]
+    workers: int | None
+    connections: int | None
+
+
+def client_command(tool: str, setup: Setup, dest: Path, home: Path) -> tuple[list[str], dict[str, str]]:
+    """argv and env of one run; every run gets fresh cache/config homes under `home`."""
+    env = {**os.environ, **CLIENT_ENV, "HF_HOME": str(home / "hf"), "MODELSCOPE_CACHE": str(home / "ms-cache"),
+           "MODELSCOPE_HOME": str(home / "ms-home")}
+    if tool == "hubctl":
+        argv = [sys.executable, "-m", "hubctl", "pull", f"hf:{REPO_ID}", "--endpoint", setup.endpoint,
+                "--dest", str(dest), "--quiet"]
+        argv += ["--workers", str(setup.workers)] if setup.workers else []
+        argv += ["--connections", str(setup.connections)] if setup.connections else []
+        return argv, env
+    if tool in ("hf", "ms"):
+        module = "huggingface_hub" if tool == "hf" else "modelscope"
+        env["HF_ENDPOINT" if tool == "hf" else "MODELSCOPE_ENDPOINT"] = setup.endpoint
+        return [sys.executable, "-c", PY_CLIENT.format(module=module, repo=REPO_ID), str(dest)], env
+    argv = ["curl", "--parallel", "--parallel-max", "8", "-sS", "-L", "--fail", "--create-dirs"]
+    for path in setup.paths:
+        argv += ["-o", str(dest / path), f"{setup.endpoint}/{REPO_ID}/resolve/{setup.commit}/{urllib.parse.quote(path)}"]
+    return argv, env
+
+
+def curl_has_parallel() -> bool:
+    if not shutil.which("curl"):
+        return False
+    helptext = subprocess.run(["curl", "--help", "all"], capture_output=True, text=True).stdout
+    return "--parallel-max" in helptext
+
+
+@dataclass
+class Result:
+    """Per-tool timings: `seconds` is what the ratios use, `wall` the whole process."""
+
+    tool: str
+    seconds: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds and not self.errors else None
+
+
+def fresh(scratch: Path) -> tuple[Path, Path]:
+    """Empty the scratch folder and flush dirty pages, so no run pays for the previous run's writeback."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.sync()
+    (scratch / "home").mkdir(parents=True)
+    return scratch / "dest", scratch / "home"
+
+
+def run_once(tool: str, setup: Setup, scratch: Path, expected: dict[str, tuple[int, str]], result: Result) -> None:
+    dest, home = fresh(scratch)
+    argv, env = client_command(tool, setup, dest, home)
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        result.errors.append(f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+        return
+    problem = verify(dest, expected)
+    if problem:
+        result.errors.append(f"wrong bytes: {problem}")
+        return
+    result.wall.append(wall)
+    result.seconds.append(float(proc.stdout.split()[-1]) if tool in ("hf", "ms") else wall)
+    print(f"  {LABELS[tool]:<36} {result.seconds[-1]:7.2f} s (process {wall:.2f} s), verified", flush=True)
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine() -> dict[str, object]:
+    with open("/proc/meminfo") as fh:
+        mem_kib = int(fh.readline().split()[1])
+    versions = {}
+    for dist in ("hubctl", "huggingface_hub", "modelscope"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    if shutil.which("curl"):
+        versions["curl"] = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.split()[1]
+    return {
+        "cores": os.cpu_count(),
+        "ram_gb": round(mem_kib / 1e6, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "versions": versions,
+    }
+
+
+def hubctl_settings(setup: Setup) -> dict[str, int]:
+    """The settings hubctl pull ran with: our flags, else its defaults (HUBCTL_* variables included)."""
+    from hubctl import constants
+
+    return {
+        "workers": setup.workers or constants.WORKERS,
+        "connections": setup.connections or constants.CONNECTIONS,
+        "piece_size": constants.PIECE_SIZE,
+        "multipart_threshold": constants.MULTIPART_THRESHOLD,
+    }
+
+
+def summary(results: dict[str, Result], total: int) -> dict[str, object]:
+    base = results["hubctl"].median if "hubctl" in results else None
+    tools = {}
+    for tool, res in results.items():
+        med = res.median
+        tools[tool] = {
+            "label": LABELS[tool], "runs_s": res.seconds, "process_s": res.wall, "errors": res.errors,
+            "median_s": med, "gb_per_s": total / 1e9 / med if med else None,
+            "vs_hubctl": med / base if med and base else None,
+        }
+    official = [results[t].median for t in ("hf", "ms") if t in results and results[t].median]
+    curl = results["curl"].median if "curl" in results else None
+    return {
+        "tools": tools,
+        "faster_official_over_hubctl": min(official) / base if official and base else None,
+        "hubctl_over_curl": base / curl if base and curl else None,
+    }
+
+
+def print_report(report: dict[str, object]) -> None:
+    m, repo, s = report["machine"], report["repo"], report["summary"]
+    print(f"\nrepo: {repo['files']} files, {repo['bytes'] / 1e9:.2f} GB (scale {repo['scale']}), "
+          f"median of {report['runs']} runs; hubctl settings {report['hubctl_settings']}")
+    print(f"{'tool':<36} {'median s':>9} {'GB/s':>6} {'x hubctl':>9}  runs (s)")
+    for t in s["tools"].values():
+        if t["median_s"] is None:
+            print(f"{t['label']:<36} {'FAILED':>9}  {t['errors'][0] if t['errors'] else 'no runs'}")
+            continue
+        runs = " ".join(f"{x:.2f}" for x in t["runs_s"])
+        ratio = f"{t['vs_hubctl']:.2f}" if t["vs_hubctl"] else "-"
+        print(f"{t['label']:<36} {t['median_s']:>9.2f} {t['gb_per_s']:>6.2f} {ratio:>9}  {runs}")
+    for key, text, ok in (("faster_official_over_hubctl", "faster official client / hubctl", lambda r: r >= 1.5),
+                          ("hubctl_over_curl", "hubctl / curl ceiling", lambda r: r <= 1.3)):
+        value = s[key]
+        target = "target >= 1.5" if key.startswith("faster") else "target <= 1.3"
+        shown = f"{value:.2f}  ({target}: {'met' if ok(value) else 'NOT met'})" if value else f"n/a ({target})"
+        print(f"{text:<36} {shown}")
+    print(f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}, Python {m['python']}, {m['date']}")
+    print(f"versions: {m['versions']}")
+    print(f"note: {report['note']}")
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="size factor of the large files (1.0 = ~2 GB)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per tool (the median is reported)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
+    parser.add_argument("--workers", type=int, help="hubctl pull --workers (default: hubctl's)")
+    parser.add_argument("--connections", type=int, help="hubctl pull --connections (default: hubctl's)")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    if unknown := set(args.tools) - set(TOOLS):
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop the hub
+    tools = list(args.tools)
+    if "curl" in tools and not curl_has_parallel():
+        print("curl with --parallel not found: skipping the curl ceiling", file=sys.stderr)
+        tools.remove("curl")
+    folder = BENCH_DIR / ("repo-2g" if args.scale == 1.0 else f"repo-2g-x{args.scale:g}")
+    expected = build_repo(folder, args.scale)
+    total = sum(size for size, _ in expected.values())
+    scratch = BENCH_DIR / "run"
+    results = {tool: Result(tool) for tool in tools}
+    try:
+        with hub(folder) as endpoint:
+            setup = Setup(endpoint, repo_commit(endpoint), sorted(expected), args.workers, args.connections)
+            print(f"hub at {endpoint}, commit {setup.commit[:12]}", flush=True)
+            for i in range(args.runs):  # round-robin, so drift over time hits every tool alike
+                print(f"run {i + 1}/{args.runs}", flush=True)
+                for tool in tools:
+                    run_once(tool, setup, scratch, expected, results[tool])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report = {
+        "machine": machine(),
+        "repo": {"files": len(expected), "bytes": total, "scale": args.scale},
+        "runs": args.runs,
+        "hubctl_settings": hubctl_settings(setup),
+        "summary": summary(results, total),
+        "note": "hub and clients share the machine (loopback); the source repo is in the page cache "
+                "(the hub hashes it at start); destinations start empty with no dirty pages (os.sync).",
+    }
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 1 if any(r.errors for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
