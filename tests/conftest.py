@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from hubctl import constants
 from hubctl.server import HubServer, RepoStore
 
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n"
@@ -64,3 +65,14 @@ def hub() -> Iterator[HubServer]:
     finally:
         server.stop()
         store.close()
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    """Retries and timeouts small enough for fault tests; multipart kicks in at 4 MiB with 1 MiB pieces."""
+    for name, value in {
+        "RETRIES": 3, "BACKOFF_BASE": 0.01, "BACKOFF_MAX": 0.05, "STALL_TIMEOUT": 1.0,
+        "CONNECT_TIMEOUT": 1.0, "MULTIPART_THRESHOLD": 4 << 20, "PIECE_SIZE": 1 << 20,
+        "LOCK_STALE": 2.0, "DISK_MARGIN": 0,
+    }.items():
+        monkeypatch.setattr(constants, name, value)

@@ -9,9 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from hubctl import constants
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,24 +34,13 @@ def sha256(data: bytes) -> str:
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every regular file under root except hubctl's own state folder."""
+    """Every regular file under root, minus the tools' bookkeeping (.hubctl/, .cache/, *.incomplete)."""
     out = {}
     for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith(".hubctl/") and not rel.startswith(".cache/"):
-            out[rel] = path.read_bytes()
+        rel = path.relative_to(root)
+        if path.is_file() and not {".hubctl", ".cache"} & set(rel.parts) and not path.name.endswith(".incomplete"):
+            out[rel.as_posix()] = path.read_bytes()
     return out
-
-
-@pytest.fixture
-def fast(monkeypatch):
-    """Retries and timeouts small enough for fault tests; multipart kicks in at 4 MiB with 1 MiB pieces."""
-    for name, value in {
-        "RETRIES": 3, "BACKOFF_BASE": 0.01, "BACKOFF_MAX": 0.05, "STALL_TIMEOUT": 1.0,
-        "CONNECT_TIMEOUT": 1.0, "MULTIPART_THRESHOLD": 4 << 20, "PIECE_SIZE": 1 << 20,
-        "LOCK_STALE": 2.0, "DISK_MARGIN": 0,
-    }.items():
-        monkeypatch.setattr(constants, name, value)
 
 
 FAST_ENV = {

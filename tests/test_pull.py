@@ -15,7 +15,7 @@ from hubctl.manifest import read_manifest
 from hubctl.pull import PullRequest, pull
 from hubctl.server import Fault, HubServer, RepoStore
 
-from pulltools import REPO_FILES, cli, fast, sha256, tree_bytes  # noqa: F401
+from pulltools import REPO_FILES, cli, sha256, tree_bytes
 
 OLD_CONFIG = b'{"hidden_size": 4, "model_type": "llama"}\n'
 

@@ -8,12 +8,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from hubctl.manifest import read_manifest
 from pulltools import ROOT, cli, tree_bytes
-from test_server import client_env, downloaded, run_client
+from hubclients import client_env, run_client
 
 pytestmark = pytest.mark.real_model
 REPO = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -57,9 +58,8 @@ def test_real_model_pulled_by_hubctl_and_the_official_clients_byte_for_byte(serv
         "hf": f"from huggingface_hub import snapshot_download as s; s({REPO!r}, local_dir={str(official)!r})",
         "ms": f"from modelscope import snapshot_download as s; s({REPO!r}, local_dir={str(official)!r})",
     }[source]
-    fake_hub = type("H", (), {"endpoint": serve})()
-    run_client(code + "; print('{}')", client_env(fake_hub, tmp_path), tmp_path)
-    assert downloaded(official) == tree_bytes(tmp_path / "hubctl")
+    run_client(code + "; print('{}')", client_env(SimpleNamespace(endpoint=serve), tmp_path), tmp_path)
+    assert tree_bytes(official) == tree_bytes(tmp_path / "hubctl")
 
 
 def test_pulled_real_model_answers(serve, tmp_path):

@@ -11,9 +11,6 @@ import http.client
 import json
 import os
 import socket
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import BIG_SIZE, build_fixture_store
 
+from hubclients import client_env, run_client
+from pulltools import tree_bytes
 from hubctl.server import Fault, HubServer, RepoStore, serve_folders
 
 # Pinned by content: changing a fixture byte, the hashing or the commit format must show up here.
@@ -29,45 +28,8 @@ TINY_C2 = "b674e7aebd4f241037b07b4b341f460ef2487242"
 TINY_C2_TREE = "f66eafa37717674e389f778a89d376d7e57be4ff"  # `git write-tree` of C2 with LFS pointers
 
 
-def client_env(hub: HubServer, tmp: Path, **extra: str) -> dict[str, str]:
-    """The spec's "recommended environment for tests", isolated under tmp."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MODELSCOPE_"))}
-    env |= {
-        "HF_ENDPOINT": hub.endpoint,
-        "HF_HOME": str(tmp / "hf"),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "HF_HUB_DISABLE_XET": "1",
-        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-        "MODELSCOPE_ENDPOINT": hub.endpoint,
-        "MODELSCOPE_CACHE": str(tmp / "ms" / "cache"),
-        "MODELSCOPE_HOME": str(tmp / "ms" / "home"),
-        "MODELSCOPE_DOWNLOAD_INTRA_CLOUD": "false",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
-    return env | extra
-
-
-def run_client(code: str, env: dict[str, str], cwd: Path) -> dict:
-    """Run a client script; it prints one JSON object as its last stdout line."""
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def served(store: RepoStore, repo_id: str, revision: str) -> dict[str, bytes]:
     return {f.path: f.source.read_bytes() for f in store.resolve(repo_id, revision).files}
-
-
-def downloaded(folder: Path) -> dict[str, bytes]:
-    """Files under folder, minus the clients' own bookkeeping (.cache/, *.incomplete)."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and ".cache" not in p.relative_to(folder).parts and not p.name.endswith(".incomplete")
-    }
 
 
 def request(
@@ -110,12 +72,12 @@ def test_hf_snapshot_download_branch_tag_commit_and_patterns(hub: HubServer, tmp
     )
 
     store = hub.store
-    assert downloaded(tmp_path / "main") == served(store, "acme/tiny", "main")
-    assert downloaded(tmp_path / "tag") == served(store, "acme/tiny", "v1.0")
-    assert downloaded(tmp_path / "pinned") == served(store, "acme/tiny", TINY_C1)
+    assert tree_bytes(tmp_path / "main") == served(store, "acme/tiny", "main")
+    assert tree_bytes(tmp_path / "tag") == served(store, "acme/tiny", "v1.0")
+    assert tree_bytes(tmp_path / "pinned") == served(store, "acme/tiny", TINY_C1)
     assert b'"revision": 1' in (tmp_path / "tag" / "config.json").read_bytes()
     want = {p: b for p, b in served(store, "acme/tiny", "main").items() if p.endswith(".json") or p.startswith("sub/")}
-    assert downloaded(tmp_path / "patterns") == want
+    assert tree_bytes(tmp_path / "patterns") == want
 
     log = hub.log()
     cdn = [r for r in log if r.origin == "cdn"]
@@ -138,9 +100,9 @@ def test_modelscope_snapshot_download_master_pinned_and_root(hub: HubServer, tmp
     )
 
     store = hub.store
-    assert downloaded(tmp_path / "master") == served(store, "acme/tiny", "master")
-    assert downloaded(tmp_path / "pinned") == served(store, "acme/tiny", TINY_C1)
-    assert downloaded(tmp_path / "sub") == {
+    assert tree_bytes(tmp_path / "master") == served(store, "acme/tiny", "master")
+    assert tree_bytes(tmp_path / "pinned") == served(store, "acme/tiny", TINY_C1)
+    assert tree_bytes(tmp_path / "sub") == {
         p: b for p, b in served(store, "acme/tiny", "master").items() if p.startswith("sub/dir/")
     }
     paths = [r.path for r in hub.log()]
