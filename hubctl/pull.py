@@ -21,7 +21,6 @@ from pathlib import Path
 from . import constants
 from .auth import credentials, find_token
 from .errors import (
-    AuthError,
     HubctlError,
     LocalIOError,
     LockTimeoutError,
@@ -146,7 +145,7 @@ def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...
             return source.snapshot(session, endpoint, repo, revision), endpoint
         except TransientError as err:
             errors.append(NetworkError(f"{repo}: {err}"))
-        except (NotFoundError, AuthError, HubctlError) as err:
+        except HubctlError as err:  # a mirror may lack the repo, or refuse: try the next one
             errors.append(err)
     raise most_telling(errors)
 
@@ -280,7 +279,7 @@ class _Run:
                     f"{remote.path}: still locked by {lease.describe_holder()} after {waiting:.0f} s"
                     " (HUBCTL_LOCK_WAIT / --lock-timeout)"
                 )
-            if int(waiting) // 10 != int(waiting + 0.5) // 10:
+            if int(waiting) // 10 != int(waiting + 0.5) // 10:  # report about every 10 s of waiting
                 self.progress.note(f"waiting for {remote.path}: locked by {lease.describe_holder()} ({waiting:.0f} s)")
             return 0.5
         try:
@@ -333,7 +332,7 @@ def pull(request: PullRequest, progress: Progress | None = None) -> PullReport:
     options = Options(connections=max(1, request.connections), fsync=request.fsync)
     run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done))
     total = sum(f.size for f in files)
-    progress.start(total, sum(f.size for f in files) - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
+    progress.start(total, total - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
     try:
         _download_all(run, todo)
     finally:

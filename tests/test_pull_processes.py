@@ -172,3 +172,23 @@ def test_disk_full_mid_file_keeps_the_partial_and_resumes_after_space_is_freed(h
     assert again.returncode == 0, again.stderr
     assert (dest / "sub/dir/weights.bin").read_bytes() == SMALL
     assert [r.range for r in body_records(hub, SMALL)] == [f"bytes={kept}-{len(SMALL) - 1}"]
+
+
+def test_ctrl_c_exits_130_keeps_partials_and_the_rerun_resumes(hub, tmp_path):
+    dest = tmp_path / "m"
+    hub.srv.add_fault(Fault(kind="slow", match=sha256(BIG), times=-1, delay=0.05))
+    proc = cli_popen(*pull_args(hub, dest))
+    deadline = time.monotonic() + 20
+    while not list(dest.rglob("shard.bin.*.hubctl-partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == ExitCode.INTERRUPTED and "rerun the same command to resume" in err
+    assert list(dest.rglob("shard.bin.*.hubctl-partial")) and not (dest / "big/shard.bin").exists()
+    hub.srv.clear_faults()
+    rerun = cli(*pull_args(hub, dest, "--json"))
+    assert rerun.returncode == 0, rerun.stderr
+    statuses = {f["path"]: f["status"] for f in json.loads(rerun.stdout)["files"]}
+    assert statuses["big/shard.bin"] == "resumed" and statuses["config.json"] == "present"
+    assert tree_bytes(dest) == REPO_FILES
