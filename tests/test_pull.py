@@ -287,3 +287,44 @@ def test_cli_integrity_exit_code(hub, tmp_path):
     result = cli("pull", "acme/tiny", "--endpoint", hub.srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet")
     assert result.returncode == ExitCode.INTEGRITY, result.stderr
     assert "sub/dir/weights.bin" in result.stderr and not (tmp_path / "m/sub/dir/weights.bin").exists()
+
+
+def test_manifest_validates_against_the_published_schema(hub, tmp_path):
+    import jsonschema
+
+    from pulltools import ROOT
+
+    run_pull(hub, tmp_path / "m", revision="v1.0", include=("*.json", "sub/"))
+    schema = json.loads((ROOT / "manifests" / "manifest.schema.json").read_text())
+    manifest = json.loads((tmp_path / "m" / ".hubctl" / "manifest.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(manifest)
+    manifest["files"][0]["sha256"] = "not-a-hash"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(manifest)
+
+
+@pytest.mark.parametrize(
+    "env, source, expected",
+    [
+        ({}, "hf", "https://huggingface.co"),
+        ({"HF_ENDPOINT": "https://hf-mirror.com"}, "hf", "https://hf-mirror.com"),
+        ({}, "modelscope", "https://modelscope.cn"),
+        ({"MODELSCOPE_DOMAIN": "www.modelscope.ai"}, "modelscope", "https://www.modelscope.ai"),
+        ({"MODELSCOPE_DOMAIN": "x.cn", "MODELSCOPE_ENDPOINT": "http://10.0.0.1:8080"}, "modelscope", "http://10.0.0.1:8080"),
+    ],
+)
+def test_default_endpoints_follow_the_official_variables(monkeypatch, env, source, expected):
+    from hubctl.pull import default_endpoints
+
+    for name in ("HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert default_endpoints(source) == (expected,)
+
+
+def test_cli_uses_hf_endpoint_from_the_environment(hub, tmp_path):
+    result = cli("pull", "acme/tiny", "--dest", str(tmp_path / "m"), "--quiet", "--include", "README.md",
+                 env={"HF_ENDPOINT": hub.srv.endpoint})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "m" / "README.md").read_bytes() == REPO_FILES["README.md"]
