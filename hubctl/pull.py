@@ -326,7 +326,8 @@ def pull(request: PullRequest, progress: Progress | None = None) -> PullReport:
     with ThreadPoolExecutor(max(1, request.workers), thread_name_prefix="hubctl-check") as pool:
         checked = list(pool.map(lambda f: (f, present(dest, f)), files))
     done = [r for _, r in checked if r is not None]
-    todo = [f for f, r in checked if r is None]
+    # Largest first: the biggest file is the long pole, and small files fill the other workers around it.
+    todo = sorted((f for f, r in checked if r is None), key=lambda f: -f.size)
     check_space(dest, todo)
 
     options = Options(connections=max(1, request.connections), fsync=request.fsync)
