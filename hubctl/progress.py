@@ -20,7 +20,9 @@ def human_size(n: float) -> str:
 class Progress(Protocol):
     def start(self, total: int, done: int, files: int) -> None: ...
     def advance(self, n: int) -> None: ...
-    def file_done(self, result: FileResult) -> None: ...
+    def file_started(self, path: str) -> None: ...
+    def file_done(self, path: str, result: FileResult | None = None) -> None:
+        """A file finished: verified (`result`) or failed (None; the failure is a separate note)."""
     def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
@@ -34,7 +36,10 @@ class Silent:
     def advance(self, n: int) -> None:
         pass
 
-    def file_done(self, result: FileResult) -> None:
+    def file_started(self, path: str) -> None:
+        pass
+
+    def file_done(self, path: str, result: FileResult | None = None) -> None:
         pass
 
     def note(self, text: str) -> None:
@@ -50,7 +55,9 @@ class Lines(Silent):
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
-    def file_done(self, result: FileResult) -> None:
+    def file_done(self, path: str, result: FileResult | None = None) -> None:
+        if result is None:
+            return
         source = f" from {result.endpoint}" if result.endpoint else ""
         self.note(f"{result.status:>10}  {result.path} ({human_size(result.size)}){source}")
 
@@ -65,6 +72,7 @@ class Bar(Lines):
     def __init__(self) -> None:
         super().__init__()
         self._bar = None
+        self._active: list[str] = []
 
     def start(self, total: int, done: int, files: int) -> None:
         from tqdm import tqdm
@@ -76,9 +84,23 @@ class Bar(Lines):
         if self._bar is not None:
             self._bar.update(n)
 
-    def file_done(self, result: FileResult) -> None:
+    def file_started(self, path: str) -> None:
+        with self._lock:
+            self._active.append(path)
+            self._show()
+
+    def file_done(self, path: str, result: FileResult | None = None) -> None:
+        with self._lock:
+            if path in self._active:
+                self._active.remove(path)
+            self._show()
+
+    def _show(self) -> None:
+        """Files in flight: how many, and the largest-first head of the queue by name."""
         if self._bar is not None:
-            self._bar.set_postfix_str(result.path[-40:], refresh=False)
+            names = ", ".join(p.rsplit("/", 1)[-1] for p in self._active[:2])
+            more = f" +{len(self._active) - 2}" if len(self._active) > 2 else ""
+            self._bar.set_postfix_str(f"{names}{more}"[:60], refresh=False)
 
     def note(self, text: str) -> None:
         if self._bar is not None:

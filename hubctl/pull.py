@@ -285,6 +285,7 @@ class _Run:
         try:
             result = present(dest, remote)
             if result is None:
+                self.progress.file_started(remote.path)
                 final.parent.mkdir(parents=True, exist_ok=True)
                 result = download(
                     self.session, remote, final, self.candidates(remote), self.options,
@@ -297,7 +298,7 @@ class _Run:
             lease.release()
         with self.lock:
             self.results.append(result)
-        self.progress.file_done(result)
+        self.progress.file_done(remote.path, result)
         return None
 
 
@@ -388,6 +389,7 @@ def _download_all(run: _Run, todo: list[RemoteFile]) -> None:
             except HubctlError as err:
                 with run.lock:
                     run.failed.append(FailedFile(remote.path, remote.size, err))
+                run.progress.file_done(remote.path)
                 run.progress.note(f"    failed  {remote.path}: {err.message}")
             except Exception as err:  # a bug must not hang the other workers
                 run.fatal.append(err)  # type: ignore[arg-type]

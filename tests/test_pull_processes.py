@@ -192,3 +192,23 @@ def test_ctrl_c_exits_130_keeps_partials_and_the_rerun_resumes(hub, tmp_path):
     statuses = {f["path"]: f["status"] for f in json.loads(rerun.stdout)["files"]}
     assert statuses["big/shard.bin"] == "resumed" and statuses["config.json"] == "present"
     assert tree_bytes(dest) == REPO_FILES
+
+
+def test_a_terminal_gets_a_byte_progress_bar_with_the_files_in_flight(hub, tmp_path):
+    import sys
+
+    import pexpect
+
+    from pulltools import FAST_ENV
+
+    hub.srv.add_fault(Fault(kind="slow", match=sha256(BIG), times=-1, delay=0.01))
+    child = pexpect.spawn(sys.executable, ["-m", "hubctl", "pull", "acme/tiny", "--endpoint", hub.srv.endpoint,
+                                           "--dest", str(tmp_path / "m")],
+                          env={**os.environ, **FAST_ENV}, encoding="utf-8", timeout=60, dimensions=(24, 160))
+    child.expect(r"7 files:\s+\d+%\|")  # tqdm's bar, described with the file count
+    child.expect(r"shard\.bin")  # the large file is in flight (largest first)
+    child.expect(r"pulled hf:acme/tiny@")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert tree_bytes(tmp_path / "m") == REPO_FILES
