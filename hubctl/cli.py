@@ -34,6 +34,12 @@ def _fail(err: HubctlError, as_json: bool) -> None:
     raise typer.Exit(int(err.exit_code))
 
 
+def _exit_after_report(err: HubctlError) -> None:
+    """A report (human or JSON) is already printed: add the one-line reason and exit with its code."""
+    print(f"hubctl: error: {err.message}", file=sys.stderr)
+    raise typer.Exit(int(err.exit_code))
+
+
 def _run(call: Callable[[], None], as_json: bool = False) -> None:
     """Turn library errors into one-line messages and documented exit codes."""
     try:
@@ -75,7 +81,10 @@ def parse_repo(repo: str, source: Optional[str]) -> tuple[str, str]:
 
 @app.command()
 def pull(
-    repo: str = typer.Argument(..., help="owner/name, optionally prefixed hf: or ms:"),
+    repo: Optional[str] = typer.Argument(None, help="owner/name, optionally prefixed hf: or ms: (default with --manifest: the lockfile's)"),
+    manifest: Optional[Path] = typer.Option(
+        None, "--manifest", help="Pull exactly what this lockfile pins (commit and files); any endpoint whose bytes match will do."
+    ),
     source: Optional[str] = typer.Option(None, "--source", help="hf (default) or modelscope."),
     endpoint: List[str] = typer.Option(
         [], "--endpoint", help="Hub base URL; repeat for a fallback list tried in order. Default: HF_ENDPOINT / MODELSCOPE_ENDPOINT, else the official host."
@@ -96,12 +105,22 @@ def pull(
     """Download a snapshot, verifying every byte, and write its manifest."""
 
     def call() -> None:
-        from .progress import Bar, Lines, Silent
+        from .manifest import read_manifest
         from .pull import PullRequest, default_endpoints
         from .pull import pull as do_pull
 
-        name, repo_id = parse_repo(repo, source)
-        endpoints = tuple(e.rstrip("/") for e in endpoint) or default_endpoints(name)
+        pinned = read_manifest(manifest) if manifest else None
+        if pinned is None and repo is None:
+            raise UsageError("give a REPO, or --manifest FILE to pull what a lockfile pins")
+        if pinned is not None and repo is None and (pinned.source not in _SOURCES or not pinned.repo):
+            raise UsageError("this lockfile was made from a local folder: give REPO (with hf: or ms:) to pull it from a hub")
+        if pinned is not None and (include or exclude):
+            raise UsageError("--include/--exclude do not apply to --manifest: the lockfile lists the files")
+        name, repo_id = parse_repo(repo, source) if repo else parse_repo(pinned.repo, source or pinned.source)
+        endpoints = tuple(e.rstrip("/") for e in endpoint)
+        if not endpoints and pinned is not None and name == pinned.source:
+            endpoints = tuple(pinned.endpoints)
+        endpoints = endpoints or default_endpoints(name)
         request = PullRequest(
             repo=repo_id,
             source=name,
@@ -117,18 +136,23 @@ def pull(
             manifest_out=manifest_out,
             fsync=fsync,
         )
-        progress = Silent() if quiet or as_json else (Bar() if sys.stderr.isatty() else Lines())
-        report = do_pull(request, progress)
+        report = do_pull(request, _progress(quiet or as_json), pinned)
         if as_json:
             print(json.dumps(report.to_dict(), indent=2))
         error = report.error()
         if error is not None:
-            print(f"hubctl: error: {error.message}", file=sys.stderr)
-            raise typer.Exit(int(error.exit_code))
+            _exit_after_report(error)
         if not quiet and not as_json:
             _print_pull_summary(report)
 
     _run(call, as_json)
+
+
+def _progress(silent: bool):
+    """tqdm on a terminal, a line per event in logs, nothing with --quiet/--json."""
+    from .progress import Bar, Lines, Silent
+
+    return Silent() if silent else (Bar() if sys.stderr.isatty() else Lines())
 
 
 def _print_pull_summary(report) -> None:
@@ -140,6 +164,99 @@ def _print_pull_summary(report) -> None:
         f" fetched {human_size(report.bytes_fetched)} in {report.seconds:.1f} s) into {report.dest}"
     )
     print(f"manifest: {report.manifest}")
+
+
+@app.command()
+def verify(
+    folder: Path = typer.Argument(..., help="The model folder."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", help="Trusted lockfile (default: FOLDER/.hubctl/manifest.json)."),
+    strict: bool = typer.Option(False, "--strict", help="Files not in the manifest are an error."),
+    quick: bool = typer.Option(False, "--quick", help="Trust files unchanged (size, mtime, ctime, inode) since hubctl last hashed them."),
+    repair: bool = typer.Option(False, "--repair", help="Re-fetch only bad or missing files (from the manifest's source, or --endpoint)."),
+    source: Optional[str] = typer.Option(None, "--source", help="With --repair: hf or modelscope instead of the manifest's."),
+    repo: Optional[str] = typer.Option(None, "--repo", help="With --repair: repo id on that hub, if it differs."),
+    endpoint: List[str] = typer.Option([], "--endpoint", help="With --repair: endpoints to fetch from (repeatable)."),
+    token: Optional[str] = typer.Option(None, "--token", help="With --repair: access token."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Files hashed in parallel (default: CPU count)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON report on stdout."),
+) -> None:
+    """Prove offline that FOLDER is exactly what its manifest says (sha256 of every file)."""
+
+    def call() -> None:
+        from .errors import IntegrityError
+        from .progress import human_size
+        from .verify import verify as do_verify
+
+        bar = _hash_bar(quiet or as_json)
+        try:
+            report = do_verify(folder, manifest, strict=strict, quick=quick, workers=workers,
+                               progress=bar.advance, on_total=bar.start)
+        finally:
+            bar.close()
+        if repair and not report.ok:
+            from .repair import repair as do_repair
+            from .repair import repair_request
+
+            name = _SOURCES.get(source) if source else None
+            if source and name is None:
+                raise UsageError(f"unknown source {source!r}: use hf or modelscope")
+            request = repair_request(report, name, tuple(e.rstrip("/") for e in endpoint), token, repo)
+            report = do_repair(report, request, _progress(quiet or as_json))
+        if as_json:
+            print(json.dumps(report.to_dict(), indent=2))
+        elif not quiet:
+            for check in report.checks:
+                if check.status != "ok" and (check.status != "extra" or not report.ok or strict):
+                    print(f"{check.status.upper():>14}  {check.describe()}")
+            for path in report.repaired:
+                print(f"{'REPAIRED':>14}  {path}")
+            verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+            extras = report.counts().get("extra", 0)
+            note = f"; {extras} extra file(s) not in the manifest" if extras and not strict else ""
+            print(f"verified {len(report.manifest.files)} files ({human_size(report.manifest.total_size)}, hashed "
+                  f"{human_size(report.bytes_hashed)}) in {report.seconds:.2f} s: {verdict}{note}")
+        if not report.ok:
+            first = report.problems[0].describe()
+            more = f" and {len(report.problems) - 1} more" if len(report.problems) > 1 else ""
+            _exit_after_report(IntegrityError(f"{folder} does not match {report.manifest_path}: {first}{more}"))
+
+    _run(call, as_json)
+
+
+class _NoBar:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _HashBar(_NoBar):
+    """Bytes hashed, on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def start(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1000, desc="verify", file=sys.stderr)
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _hash_bar(silent: bool) -> _NoBar:
+    return _NoBar() if silent or not sys.stderr.isatty() else _HashBar()
 
 
 @app.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 READ_SIZE = 8 << 20
 
@@ -57,18 +56,6 @@ def hash_range(fd: int, hasher: StreamHasher, start: int, end: int) -> None:
             raise OSError(f"file shrank while hashing (at byte {offset})")
         hasher.update(block)
         offset += len(block)
-
-
-def hash_file(path: Path, *, git_sha1: bool = False) -> Digests:
-    """Hash a whole file with flat memory."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size
-        hasher = StreamHasher(size, git_sha1=git_sha1)
-        hash_range(fd, hasher, 0, size)
-    finally:
-        os.close(fd)
-    return hasher.digests()
 
 
 def git_blob_sha1(data: bytes) -> str:

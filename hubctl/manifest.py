@@ -65,11 +65,16 @@ class Manifest:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tool: str = f"hubctl {__version__}"
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    created: str = field(default_factory=lambda: Manifest.now())
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda f: f.path)))
+
+    @staticmethod
+    def now() -> str:
+        """UTC now, to the second, as manifests record it."""
+        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     @property
     def digest(self) -> str:

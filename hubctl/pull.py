@@ -15,20 +15,20 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import constants
 from .auth import credentials, find_token
 from .errors import (
     HubctlError,
+    IntegrityError,
     LocalIOError,
     LockTimeoutError,
     NetworkError,
     NotFoundError,
     most_telling,
 )
-from .hashing import hash_file
 from .http import Session, TransientError
 from .locks import Lease
 from .manifest import Manifest, ManifestFile, default_path, write_manifest
@@ -36,6 +36,7 @@ from .partial import partial_path
 from .patterns import select
 from .progress import Progress, Silent, human_size
 from .safepath import check_remote_path, local_path
+from .scan import hash_path
 from .sources import HubSource, RemoteFile, Snapshot, get_source
 from .stamps import read_stamp, write_stamp
 from .transfer import Cancelled, Candidate, FileResult, Options, download
@@ -214,7 +215,7 @@ def present(dest: Path, remote: RemoteFile) -> FileResult | None:
         return None
     stamp = read_stamp(dest, remote.path)
     if stamp is None:
-        digests = hash_file(final, git_sha1=remote.git_sha1 is not None)
+        digests = hash_path(final, git_sha1=remote.git_sha1 is not None)
         if (remote.sha256 and digests.sha256 != remote.sha256) or (remote.git_sha1 and digests.git_sha1 != remote.git_sha1):
             return None
         write_stamp(dest, remote.path, digests.sha256, digests.git_sha1 or None)
@@ -302,20 +303,56 @@ class _Run:
         return None
 
 
-def pull(request: PullRequest, progress: Progress | None = None) -> PullReport:
-    """Pull a snapshot into request.dest; per-file failures are in the report, fatal ones raise."""
+def pinned_files(
+    pinned: Manifest, source: HubSource, session: Session, request: PullRequest
+) -> tuple[Snapshot, str, list[RemoteFile]]:
+    """What a lockfile pins, and where to fetch it.
+
+    Same hub and no --revision: exactly the pinned commit (file URLs need no listing). Otherwise (the other
+    hub, a mirror with its own commits, a local `hubctl serve`): list the given revision there and refuse
+    early any file that copy lacks or lists with other content; bytes are checked against the lockfile anyway.
+    """
+    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False) for f in pinned.files]
+    if request.revision is None and request.source == pinned.source and pinned.commit:
+        return Snapshot(source.name, request.repo, pinned.commit, pinned.commit, ()), request.endpoints[0], wanted
+    revision = request.revision or source.default_revision
+    snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
+    listed = {f.path: f for f in snapshot.files}
+    problems: list[HubctlError] = []
+    for want in wanted:
+        have = listed.get(want.path)
+        if have is None:
+            problems.append(NotFoundError(f"{want.path}: not in {request.repo}@{snapshot.commit[:12]} on {listed_on}"))
+        elif have.size != want.size or (have.sha256 and have.sha256 != want.sha256):
+            problems.append(IntegrityError(f"{want.path}: {listed_on} lists other content than the lockfile pins"))
+    if problems:
+        worst = most_telling(problems)
+        more = f" ({len(problems)} files differ or are missing)" if len(problems) > 1 else ""
+        raise type(worst)(worst.message + more)
+    return snapshot, listed_on, wanted
+
+
+def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifest | None = None) -> PullReport:
+    """Pull a snapshot (or exactly what the `pinned` lockfile lists) into request.dest.
+
+    Per-file failures are in the report; fatal ones (nothing listed, local I/O, lock timeout) raise.
+    """
     progress = progress or Silent()
     started = time.monotonic()
     source = get_source(request.source)
-    revision = request.revision or source.default_revision
     token = find_token(request.source, request.token)
     session = Session(credentials(request.source, token, list(request.endpoints)))
-    snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
-    for remote in snapshot.files:
+    if pinned is None:
+        revision = request.revision or source.default_revision
+        snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
+        files = select(snapshot.files, lambda f: f.path, request.include, request.exclude)
+        if not files:
+            raise NotFoundError(f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns")
+    else:
+        snapshot, listed_on, files = pinned_files(pinned, source, session, request)
+        revision = snapshot.revision
+    for remote in [*snapshot.files, *files]:
         check_remote_path(remote.path)
-    files = select(snapshot.files, lambda f: f.path, request.include, request.exclude)
-    if not files:
-        raise NotFoundError(f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns")
     dest = request.dest
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -342,16 +379,20 @@ def pull(request: PullRequest, progress: Progress | None = None) -> PullReport:
 
     manifest_path = None
     if not run.failed:
-        manifest = Manifest(
-            source=request.source,
-            repo=request.repo,
-            revision=revision,
-            commit=snapshot.commit,
-            files=tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1) for r in run.results),
-            endpoints=request.endpoints,
-            include=request.include,
-            exclude=request.exclude,
-        )
+        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1) for r in run.results)
+        if pinned is None:
+            manifest = Manifest(
+                source=request.source,
+                repo=request.repo,
+                revision=revision,
+                commit=snapshot.commit,
+                files=files_done,
+                endpoints=request.endpoints,
+                include=request.include,
+                exclude=request.exclude,
+            )
+        else:  # the folder is now exactly what the lockfile pins, wherever the bytes came from
+            manifest = replace(pinned, files=files_done, endpoints=request.endpoints, created=Manifest.now())
         manifest_path = default_path(dest)
         write_manifest(manifest, manifest_path)
         if request.manifest_out:

@@ -328,3 +328,13 @@ def test_cli_uses_hf_endpoint_from_the_environment(hub, tmp_path):
                  env={"HF_ENDPOINT": hub.srv.endpoint})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "README.md").read_bytes() == REPO_FILES["README.md"]
+
+
+def test_stored_huggingface_token_is_used_when_no_token_is_given(hub, tmp_path):
+    home = tmp_path / "hf-home"
+    home.mkdir()
+    (home / "token").write_text("hf_secret123")  # what `hf auth login` stores
+    result = cli("pull", "acme/private", "--endpoint", hub.srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
+                 env={"HF_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert "hf_secret123" not in result.stderr + result.stdout
