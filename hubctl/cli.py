@@ -296,5 +296,55 @@ def serve(
     _run(call)
 
 
+@app.command("manifest")
+def manifest_cmd(
+    folder: Path = typer.Argument(..., help="The local model folder (a fine-tune, a quantized output, ...)."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Where to write. Default: FOLDER/.hubctl/manifest.json (hubctl), stdout (in-toto)."
+    ),
+    fmt: str = typer.Option("hubctl", "--format", help="hubctl (lockfile, source local) or in-toto (unsigned model_signing statement)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Model name: the lockfile's repo (default: none), the in-toto subject (default: the folder's name)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Files hashed in parallel (default: CPU count)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line."),
+) -> None:
+    """Write a manifest (lockfile) for a local folder: sha256 of every file, so `hubctl verify` can prove it later."""
+
+    def call() -> None:
+        import os
+
+        from .errors import LocalIOError
+        from .localmanifest import manifest_for_folder, to_in_toto
+        from .manifest import default_path, write_manifest
+        from .progress import human_size
+
+        if fmt not in ("hubctl", "in-toto"):
+            raise UsageError(f"unknown --format {fmt!r}: use hubctl or in-toto")
+        bar = _hash_bar(quiet)
+        try:
+            manifest = manifest_for_folder(folder, name, workers=workers, progress=bar.advance, on_total=bar.start)
+        finally:
+            bar.close()
+        target = out if out is not None or fmt == "in-toto" else default_path(folder)
+        try:
+            if fmt == "hubctl":
+                write_manifest(manifest, target)
+            else:
+                text = json.dumps(to_in_toto(manifest, name or folder.resolve().name), indent=2) + "\n"
+                if target is None:
+                    sys.stdout.write(text)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                    tmp.write_text(text, encoding="utf-8")
+                    os.replace(tmp, target)
+        except OSError as err:
+            raise LocalIOError(f"cannot write {target}: {err.strerror or err}") from err
+        if not quiet:
+            print(f"{fmt} manifest of {len(manifest.files)} files ({human_size(manifest.total_size)}), files_digest "
+                  f"{manifest.digest}: {target or 'stdout'}", file=sys.stderr if target is None else sys.stdout)
+
+    _run(call)
+
+
 def main() -> None:
     app()

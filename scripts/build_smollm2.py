@@ -87,8 +87,11 @@ def sha256_file(path: Path) -> str:
 
 
 def hash_tree(root: Path) -> dict[str, str]:
-    """sha256 of every file under root except the stamp, keyed by sorted relative POSIX path."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != STAMP_NAME)
+    """sha256 of every model file under root (not the stamp, not hubctl's own .hubctl/ state), by relative path."""
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.name != STAMP_NAME and ".hubctl" not in p.relative_to(root).parts
+    )
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
 
 
