@@ -5,6 +5,7 @@ Imports of heavy modules happen inside commands, so `hubctl --help`, `pull` and 
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -344,6 +345,79 @@ def manifest_cmd(
                   f"{manifest.digest}: {target or 'stdout'}", file=sys.stderr if target is None else sys.stdout)
 
     _run(call)
+
+
+@app.command()
+def chat(
+    folder: Path = typer.Argument(..., help="The model folder."),
+    smoke: bool = typer.Option(False, "--smoke", help="Non-interactive CI gate: answer fixed prompts greedily and check the replies."),
+    prompt: List[str] = typer.Option([], "--prompt", help="With --smoke: a prompt (repeatable; replaces the built-in set)."),
+    expect: List[str] = typer.Option([], "--expect", help="With --smoke: some reply must contain this text (repeatable)."),
+    system: Optional[str] = typer.Option(None, "--system", help="System prompt (default: a short helpful-assistant prompt; '' for none)."),
+    dtype: str = typer.Option("bf16", "--dtype", help="bf16, fp16 or fp32."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda."),
+    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", min=1, help="Reply length limit (default 256; 64 with --smoke)."),
+    greedy: bool = typer.Option(False, "--greedy", help="Greedy decoding (always on with --smoke)."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="Sampling temperature."),
+    top_p: float = typer.Option(0.9, "--top-p", min=0.0, max=1.0, help="Nucleus sampling."),
+    top_k: int = typer.Option(50, "--top-k", min=0, help="Top-k sampling."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed for sampling."),
+    context: Optional[int] = typer.Option(None, "--context", min=16, help="Override the context window (tokens)."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the folder's own Python code (InternLM, Yuan2...)."),
+    no_verify: bool = typer.Option(False, "--no-verify", help="Load without checking the folder against its manifest."),
+    as_json: bool = typer.Option(False, "--json", help="With --smoke: print a JSON report on stdout."),
+) -> None:
+    """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
+
+    def call() -> None:
+        from .chatmodel import LoadOptions, load, slow_bf16
+        from .conversation import DEFAULT_SYSTEM, Conversation
+        from .generation import Sampling
+
+        if no_verify:
+            print(f"hubctl: WARNING: --no-verify: loading {folder} WITHOUT checking it against its manifest",
+                  file=sys.stderr)
+        loaded = load(folder, LoadOptions(dtype=dtype, device=device, trust_remote_code=trust_remote_code,
+                                          verify=not no_verify, context=context))
+        if slow_bf16(loaded.device, loaded.dtype) and not as_json:
+            print("hubctl: note: this CPU has no native bf16; --dtype fp32 is about 10x faster here", file=sys.stderr)
+        system_prompt = DEFAULT_SYSTEM if system is None else (system or None)
+        if smoke:
+            _smoke(loaded, tuple(prompt), tuple(expect), max_new_tokens or 64, system_prompt, as_json)
+            return
+        from .chat_repl import repl
+
+        try:
+            importlib.import_module("readline")  # line editing and history for input()
+        except ImportError:
+            pass
+        sampling = Sampling(max_new_tokens=max_new_tokens or 256, greedy=greedy, temperature=temperature,
+                            top_p=top_p, top_k=top_k, seed=seed)
+        repl(loaded, Conversation(system=system_prompt), sampling)
+
+    _run(call, as_json)
+
+
+def _smoke(loaded, prompts: tuple[str, ...], expect: tuple[str, ...], max_new_tokens: int,
+           system: str | None, as_json: bool) -> None:
+    from .progress import human_size
+    from .smoke import DEFAULT_PROMPTS, SmokeFailure, run_smoke
+
+    report = run_smoke(loaded, prompts or DEFAULT_PROMPTS, expect, max_new_tokens, system)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for r in report.results:
+            verdict = "PASS" if r.failure is None else f"FAIL ({r.failure})"
+            print(f"{verdict}  {r.prompt!r} -> {r.reply.strip()!r}")
+            print(f"      {r.tokens} tokens, first token {r.ttft_s:.3f} s, {r.tokens_per_s:.1f} tokens/s")
+        for text in report.missing:
+            print(f"FAIL  no reply contains {text!r}")
+        passed = sum(r.failure is None for r in report.results)
+        print(f"smoke: {passed}/{len(report.results)} prompts passed on {report.device} ({report.dtype}); "
+              f"load {report.load_seconds:.1f} s, peak memory {human_size(report.peak_memory_bytes)}")
+    if not report.ok:
+        _exit_after_report(SmokeFailure(f"smoke test failed for {loaded.folder}: {report.reason()}"))
 
 
 def main() -> None:
