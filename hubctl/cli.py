@@ -420,5 +420,64 @@ def _smoke(loaded, prompts: tuple[str, ...], expect: tuple[str, ...], max_new_to
         _exit_after_report(SmokeFailure(f"smoke test failed for {loaded.folder}: {report.reason()}"))
 
 
+@app.command()
+def quantize(
+    src: Path = typer.Argument(..., help="Source model folder (safetensors)."),
+    out: Path = typer.Option(..., "--out", help="Output folder for the int4 GPTQ checkpoint (must not exist)."),
+    bits: int = typer.Option(4, "--bits", help="Bits per weight (4)."),
+    group_size: int = typer.Option(128, "--group-size", help="Columns sharing one scale."),
+    desc_act: bool = typer.Option(False, "--desc-act", help="Act-order: quantize columns by descending activation."),
+    damp: float = typer.Option(0.01, "--damp", min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal."),
+    samples: int = typer.Option(64, "--samples", min=1, help="Calibration windows."),
+    seq_len: int = typer.Option(256, "--seq-len", min=16, help="Tokens per calibration window."),
+    calibration: Optional[Path] = typer.Option(None, "--calibration", help="Your calibration text (.txt paragraphs, or .jsonl with text/messages)."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda."),
+    seed: int = typer.Option(0, "--seed", help="Seed for choosing calibration windows."),
+    max_memory: Optional[float] = typer.Option(None, "--max-memory", help="GB of RAM (VRAM on CUDA) to plan for (default: what is free)."),
+    no_check: bool = typer.Option(False, "--no-check", help="Do not load the output back through transformers + gptqmodel."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Quantize a causal LM to int4 GPTQ, report perplexity (source, RTN, GPTQ), and prove the output generates."""
+
+    def call() -> None:
+        from .quantize import QuantizeOptions
+        from .quantize import quantize as do_quantize
+
+        options = QuantizeOptions(bits=bits, group_size=group_size, desc_act=desc_act, damp=damp, samples=samples,
+                                  seq_len=seq_len, device=device, seed=seed, calibration=calibration,
+                                  max_memory=int(max_memory * 1e9) if max_memory else None, check=not no_check)
+        bar = None
+        if not (quiet or as_json):
+            from tqdm import tqdm
+
+            bar = tqdm(total=1, unit="layer", desc="quantize", file=sys.stderr, disable=None)
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+        try:
+            report = do_quantize(src, out, options, progress)
+        finally:
+            if bar is not None:
+                bar.close()
+        if as_json:
+            print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        elif not quiet:
+            worse = sum(1 for x in report.losses if x.gptq > x.rtn)
+            print(f"quantized {report.quantized_modules} linear layers of {src} to int4 g{group_size} in {report.seconds:.1f} s "
+                  f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}")
+            print(f"perplexity on held-out text: source {report.ppl_source:.3f}, RTN int4 {report.ppl_rtn:.3f}, "
+                  f"GPTQ int4 {report.ppl_gptq:.3f}" + (f" (loaded back: {report.loaded_ppl:.3f})" if report.loaded_ppl else ""))
+            print(f"layer loss: GPTQ below RTN on {len(report.losses) - worse} of {len(report.losses)} linears; "
+                  f"report: {out / 'quant_report.json'}")
+            if report.smoke:
+                print("smoke test of the output: " + "; ".join(f"{p['prompt']!r} -> {p['reply'].strip()[:60]!r}" for p in report.smoke["prompts"]))
+
+    _run(call, as_json)
+
+
 def main() -> None:
     app()

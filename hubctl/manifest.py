@@ -67,6 +67,7 @@ class Manifest:
     tool: str = f"hubctl {__version__}"
     created: str = field(default_factory=lambda: Manifest.now())
     schema_version: int = SCHEMA_VERSION
+    provenance: dict | None = None  # how the files were made (e.g. quantized from which source, with what)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda f: f.path)))
@@ -100,6 +101,7 @@ class Manifest:
             "total_size": self.total_size,
             "files_digest": self.digest,
             "files": [f.to_dict() for f in self.files],
+            **({"provenance": self.provenance} if self.provenance else {}),
         }
 
     def to_json(self) -> str:
@@ -133,6 +135,7 @@ class Manifest:
                 exclude=tuple(data.get("exclude") or ()),
                 tool=str(data.get("tool", "")),
                 created=str(data.get("created", "")),
+                provenance=data.get("provenance"),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ManifestError(f"{origin}: malformed ({type(err).__name__}: {err})") from err

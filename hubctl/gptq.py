@@ -1,0 +1,170 @@
+"""GPTQ (Frantar et al., 2022) for one Linear, round-to-nearest for comparison, and the int4 "gptq" (v1)
+checkpoint packing that transformers/gptqmodel, AutoGPTQ and vLLM load.
+
+Per Linear (W is [out, in]; H = 2/N · XᵀX from the calibration inputs): dead columns zeroed, optional
+act-order (columns by descending diag H), dampening, U = chol(H⁻¹) upper; then column by column inside
+blocks of `group_size`: fit the group's scale on the error-updated weights at the group start, quantize,
+push the error onto the remaining columns of the block, and apply the block's error to the rest lazily.
+
+Quantizer (symmetric, as every loader accepts): scale = 2·max|w|/maxq rounded to fp16 *before* use, so the
+stored fp16 scales reproduce the fake-quantized weights bit for bit; zero = (maxq+1)/2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+PACK = 8  # int4 values per int32 word
+
+
+@dataclass(frozen=True)
+class QuantSpec:
+    bits: int = 4
+    group_size: int = 128
+    desc_act: bool = False
+    damp: float = 0.01
+
+    @property
+    def maxq(self) -> int:
+        return 2**self.bits - 1
+
+
+@dataclass
+class Quantized:
+    """q: [out, in] integers in the original column order; scales/zeros: [groups, out]; g_idx: [in]."""
+
+    q: torch.Tensor
+    scales: torch.Tensor
+    zeros: torch.Tensor
+    g_idx: torch.Tensor
+    damp: float
+
+    def dequantize(self) -> torch.Tensor:
+        idx = self.g_idx.long()
+        return self.scales.float()[idx].T * (self.q.float() - self.zeros.float()[idx].T)
+
+
+def _fit(w: torch.Tensor, maxq: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-row symmetric scale (fp16-exact) and zero for a block of columns w [rows, cols]."""
+    xmax = torch.maximum(w.min(dim=1).values.neg().clamp(min=0), w.max(dim=1).values.clamp(min=0))
+    xmax = torch.where(xmax == 0, torch.ones_like(xmax), xmax)
+    scale = (2 * xmax / maxq).half().float()
+    scale = torch.where(scale == 0, torch.full_like(scale, 2.0**-24), scale)  # fp16 underflow guard
+    return scale, torch.full_like(scale, (maxq + 1) // 2)
+
+
+def _round(w: torch.Tensor, scale: torch.Tensor, zero: torch.Tensor, maxq: int) -> torch.Tensor:
+    return torch.clamp(torch.round(w / scale) + zero, 0, maxq)
+
+
+def proxy_loss(w: torch.Tensor, w_hat: torch.Tensor, h: torch.Tensor) -> float:
+    """The layer-wise objective GPTQ minimises: Σ_rows ΔW H ΔWᵀ, per row (same for GPTQ and RTN)."""
+    delta = (w - w_hat).float()
+    return float(((delta @ h) * delta).sum() / w.shape[0])
+
+
+def rtn(w: torch.Tensor, spec: QuantSpec) -> Quantized:
+    """Round-to-nearest with the same groups and quantizer: the baseline GPTQ must beat."""
+    w = w.float()
+    rows, cols = w.shape
+    gs = spec.group_size if spec.group_size > 0 else cols
+    q = torch.empty_like(w)
+    scales, zeros = [], []
+    for g0 in range(0, cols, gs):
+        scale, zero = _fit(w[:, g0 : g0 + gs], spec.maxq)
+        q[:, g0 : g0 + gs] = _round(w[:, g0 : g0 + gs], scale[:, None], zero[:, None], spec.maxq)
+        scales.append(scale)
+        zeros.append(zero)
+    g_idx = torch.arange(cols, dtype=torch.int32) // gs
+    return Quantized(q.to(torch.int32), torch.stack(scales).half(), torch.stack(zeros).to(torch.int32), g_idx, 0.0)
+
+
+def gptq(w: torch.Tensor, h: torch.Tensor, spec: QuantSpec) -> Quantized:
+    """Quantize w [out, in] given the input Hessian h [in, in] (both fp32, same device)."""
+    w = w.float().clone()
+    h = h.float().clone()
+    rows, cols = w.shape
+    gs = spec.group_size if spec.group_size > 0 else cols
+    dead = torch.diag(h) == 0
+    h[dead, dead] = 1
+    w[:, dead] = 0
+    perm = torch.argsort(torch.diag(h), descending=True) if spec.desc_act else None
+    if perm is not None:
+        w, h = w[:, perm], h[perm][:, perm]
+    u, damp = _inverse_cholesky(h, spec.damp)
+
+    q = torch.zeros_like(w)
+    n_groups = (cols + gs - 1) // gs
+    scales = torch.zeros(n_groups, rows, dtype=torch.float32, device=w.device)
+    zeros = torch.zeros(n_groups, rows, dtype=torch.float32, device=w.device)
+    for i1 in range(0, cols, gs):  # blocks are groups: each group's scale sees the updated weights
+        i2 = min(i1 + gs, cols)
+        w1 = w[:, i1:i2].clone()
+        u1 = u[i1:i2, i1:i2]
+        err1 = torch.zeros_like(w1)
+        scale, zero = _fit(w1, spec.maxq)
+        scales[i1 // gs], zeros[i1 // gs] = scale, zero
+        for i in range(i2 - i1):
+            col = w1[:, i]
+            qcol = _round(col, scale, zero, spec.maxq)
+            q[:, i1 + i] = qcol
+            err = (col - scale * (qcol - zero)) / u1[i, i]
+            w1[:, i:] -= err[:, None] * u1[i, i:][None, :]
+            err1[:, i] = err
+        w[:, i2:] -= err1 @ u[i1:i2, i2:]
+
+    g_idx = torch.arange(cols, dtype=torch.int32, device=w.device) // gs
+    if perm is not None:
+        inverse = torch.argsort(perm)
+        q, g_idx = q[:, inverse], g_idx[inverse]
+    return Quantized(q.to(torch.int32).cpu(), scales.half().cpu(), zeros.to(torch.int32).cpu(), g_idx.cpu(), damp)
+
+
+def _inverse_cholesky(h: torch.Tensor, damp: float) -> tuple[torch.Tensor, float]:
+    """Upper Cholesky factor of H⁻¹ after dampening; more dampening if H is numerically singular."""
+    mean_diag = float(torch.mean(torch.diag(h)))
+    eye = torch.eye(h.shape[0], dtype=h.dtype, device=h.device)
+    for attempt in range(6):
+        percent = damp * (10**attempt)
+        try:
+            lower = torch.linalg.cholesky(h + percent * mean_diag * eye)
+            return torch.linalg.cholesky(torch.cholesky_inverse(lower), upper=True), percent
+        except RuntimeError:  # torch.linalg.LinAlgError subclasses RuntimeError
+            continue
+    raise RuntimeError("the calibration Hessian is not positive definite even with heavy dampening")
+
+
+def _to_int32(words: torch.Tensor) -> torch.Tensor:
+    """int64 holding 32-bit patterns -> int32 with the same bits (a top nibble >= 8 makes it negative)."""
+    return (words - ((words >> 31) & 1) * (1 << 32)).to(torch.int32)
+
+
+def pack(quantized: Quantized) -> dict[str, torch.Tensor]:
+    """qweight [in/8, out], qzeros [groups, out/8] (stored as zero-1: the v1 convention), scales, g_idx."""
+    q = quantized.q.T.to(torch.int64)  # [in, out]
+    qweight = torch.zeros(q.shape[0] // PACK, q.shape[1], dtype=torch.int64)
+    for j in range(PACK):
+        qweight |= q[j::PACK, :] << (4 * j)
+    z = quantized.zeros.to(torch.int64) - 1
+    qzeros = torch.zeros(z.shape[0], z.shape[1] // PACK, dtype=torch.int64)
+    for j in range(PACK):
+        qzeros |= z[:, j::PACK] << (4 * j)
+    return {
+        "qweight": _to_int32(qweight),
+        "qzeros": _to_int32(qzeros),
+        "scales": quantized.scales.half().contiguous(),
+        "g_idx": quantized.g_idx.to(torch.int32).contiguous(),
+    }
+
+
+def unpack(tensors: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The dequantized weight [out, in] from packed v1 tensors, written independently of `pack`."""
+    words = tensors["qweight"].to(torch.int64) & 0xFFFFFFFF
+    q = torch.stack([(words >> (4 * j)) & 0xF for j in range(PACK)], dim=1).reshape(-1, words.shape[1])
+    zwords = tensors["qzeros"].to(torch.int64) & 0xFFFFFFFF
+    zeros = torch.stack([(zwords >> (4 * j)) & 0xF for j in range(PACK)], dim=2).reshape(zwords.shape[0], -1) + 1
+    idx = tensors["g_idx"].long()
+    scales = tensors["scales"].float()
+    return (scales[idx] * (q.float() - zeros[idx].float())).T

@@ -1,0 +1,494 @@
+"""`hubctl quantize`: int4 GPTQ of a causal LM, memory-bounded, deterministic, checked by loading it back.
+
+One decoder layer at a time is upcast to fp32 (the rest stays in the source dtype). Calibration activations
+flow layer by layer; so do three held-out streams (source weights, round-to-nearest, GPTQ), which gives all
+three perplexities in the same pass without a second copy of the model. Linears are grouped by the input
+they share and processed in call order (true-sequential: q/k/v, then o, then gate/up, then down on Llama),
+discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import shutil
+import struct
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .chatmodel import ModelLoadError, read_config, resolve_device
+from .errors import LocalIOError, UsageError
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+SKIP_FILES = {"config.json", "quantize_config.json", "quant_report.json", "model.safetensors.index.json",
+              "pytorch_model.bin.index.json"}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
+
+
+class UnsupportedModel(UsageError):
+    """A model hubctl cannot quantize correctly: refused rather than quantized badly."""
+
+
+@dataclass(frozen=True)
+class QuantizeOptions:
+    bits: int = 4
+    group_size: int = 128
+    desc_act: bool = False
+    damp: float = 0.01
+    samples: int = 64
+    seq_len: int = 256
+    device: str = "auto"
+    seed: int = 0
+    calibration: Path | None = None
+    max_memory: int | None = None  # bytes of RAM (or VRAM) to plan for; default: what the machine has free
+    batch: int = 8
+    heldout_windows: int = 16
+    check: bool = True  # load the output through transformers + gptqmodel and smoke-test it
+
+
+@dataclass(frozen=True)
+class LayerLoss:
+    layer: int
+    module: str
+    gptq: float
+    rtn: float
+    damp: float
+
+
+@dataclass
+class QuantizeReport:
+    output: Path
+    ppl_source: float
+    ppl_rtn: float
+    ppl_gptq: float
+    losses: list[LayerLoss]
+    calibration_sha256: str
+    source_digest: str
+    options: dict
+    seconds: float = 0.0
+    peak_memory_bytes: int = 0
+    loaded_ppl: float | None = None
+    smoke: dict | None = None
+    quantized_modules: int = 0
+
+    def quality(self) -> dict:
+        """The deterministic part, written to quant_report.json inside the checkpoint."""
+        return {
+            "perplexity": {"source": self.ppl_source, "rtn_int4": self.ppl_rtn, "gptq_int4": self.ppl_gptq},
+            "perplexity_text": "hubctl built-in held-out text (never used for calibration)",
+            "layers": [asdict(x) for x in self.losses],
+            "calibration_sha256": self.calibration_sha256,
+            "source_files_digest": self.source_digest,
+            "options": self.options,
+            "tool": f"hubctl {__version__}",
+        }
+
+    def to_dict(self) -> dict:
+        return {**self.quality(), "output": str(self.output), "seconds": round(self.seconds, 2),
+                "peak_memory_bytes": self.peak_memory_bytes, "loaded_perplexity": self.loaded_ppl,
+                "smoke": self.smoke, "quantized_modules": self.quantized_modules}
+
+
+# ---------------------------------------------------------------- preflight
+
+
+def _safetensors_shapes(folder: Path) -> dict[str, tuple[list[int], str]]:
+    """Tensor names, shapes and dtypes from the safetensors headers (no weights read)."""
+    shapes = {}
+    for path in sorted(folder.glob("*.safetensors")):
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(length))
+        for name, info in header.items():
+            if name != "__metadata__":
+                shapes[name] = (info["shape"], info["dtype"])
+    return shapes
+
+
+def _available_memory(device: str) -> int:
+    if device == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info()[0])
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> dict:
+    """Refuse early, with numbers, when RAM/VRAM or disk cannot hold the job."""
+    shapes = _safetensors_shapes(src)
+    if not shapes:
+        raise UnsupportedModel(f"{src} has no .safetensors weights (convert .bin checkpoints first)")
+    nbytes = {"F32": 4, "F16": 2, "BF16": 2, "I32": 4, "I64": 8, "I8": 1, "U8": 1}
+    total = sum(math.prod(s) * nbytes.get(d, 4) for s, d in shapes.values())
+    per_layer: dict[str, int] = {}
+    for name, (shape, _) in shapes.items():
+        parts = name.split(".")
+        if "layers" in parts and parts.index("layers") + 1 < len(parts):
+            key = ".".join(parts[: parts.index("layers") + 2])
+            per_layer[key] = per_layer.get(key, 0) + math.prod(shape)
+    layer_params = max(per_layer.values(), default=0)
+    config = read_config(src)
+    hidden = int((config.get("text_config") or config).get("hidden_size", 4096))
+    widest = max((max(s) for s, _ in shapes.values() if len(s) == 2), default=hidden)
+    tokens = (options.samples + 3 * options.heldout_windows) * options.seq_len
+    need_memory = (total + layer_params * 4 * 2 + tokens * hidden * 4 * 2 + widest * widest * 4 * 2 + (512 << 20))
+    have_memory = options.max_memory or _available_memory(device)
+    where = "GPU memory" if device == "cuda" else "RAM"
+    if need_memory > have_memory:
+        raise LocalIOError(
+            f"not enough {where} to quantize {src}: about {need_memory / 1e9:.1f} GB needed (weights "
+            f"{total / 1e9:.1f} GB + one layer in fp32 + activations), {have_memory / 1e9:.1f} GB available; "
+            "reduce --samples/--seq-len or use a bigger machine"
+        )
+    need_disk = total // 3 + (64 << 20)
+    probe = dst.parent if dst.parent.exists() else Path(".")
+    free = shutil.disk_usage(probe).free
+    if need_disk > free:
+        raise LocalIOError(f"not enough disk for the output in {probe}: about {need_disk / 1e9:.1f} GB needed, {free / 1e9:.1f} GB free")
+    return {"memory_needed": need_memory, "memory_available": have_memory, "disk_needed": need_disk}
+
+
+# ---------------------------------------------------------------- model structure
+
+
+def decoder_layers(model: Any) -> tuple[str, Any]:
+    """The model's stack of decoder blocks: the largest ModuleList of same-class modules."""
+    import torch.nn as nn
+
+    best = None
+    for name, module in model.named_modules():
+        if isinstance(module, nn.ModuleList) and len(module) > 0 and len({type(m) for m in module}) == 1:
+            size = sum(p.numel() for p in module.parameters())
+            if best is None or size > best[2]:
+                best = (name, module, size)
+    if best is None:
+        raise UnsupportedModel("no stack of decoder layers found (a ModuleList of identical blocks)")
+    return best[0], best[1]
+
+
+def final_norm(model: Any) -> Any:
+    base = getattr(model, "model", None) or getattr(model, "transformer", None) or model.base_model
+    for name in ("norm", "final_layernorm", "ln_f", "final_norm"):
+        if hasattr(base, name):
+            return getattr(base, name)
+    raise UnsupportedModel("no final norm found after the decoder layers (expected model.norm or similar)")
+
+
+def linears(layer: Any) -> dict[str, Any]:
+    import torch.nn as nn
+
+    return {name: m for name, m in layer.named_modules() if isinstance(m, nn.Linear)}
+
+
+def check_shapes(prefix: str, layer: Any) -> None:
+    """int4 packs 8 values per int32 along in_features (qweight) and out_features (qzeros).
+
+    in_features need not be a multiple of the group size: the last group is shorter, and loaders size
+    scales as ceil(in_features / group_size) (SmolLM2's 576 = 4.5 x 128).
+    """
+    found = linears(layer)
+    if not found:
+        raise UnsupportedModel(
+            f"{prefix} has no torch.nn.Linear to quantize (e.g. GPT-2's Conv1D): this architecture is not supported"
+        )
+    for name, lin in found.items():
+        if lin.in_features % 8 or lin.out_features % 8:
+            raise UnsupportedModel(
+                f"{prefix}.{name} is {lin.out_features}x{lin.in_features}: int4 GPTQ packing needs both "
+                "dimensions divisible by 8"
+            )
+
+
+# ---------------------------------------------------------------- activations
+
+
+class _Captured(Exception):
+    pass
+
+
+def _to(value: Any, device: str, dtype: Any) -> Any:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.to(device=device, dtype=dtype if value.is_floating_point() else value.dtype)
+    if isinstance(value, tuple):
+        return tuple(_to(v, device, dtype) for v in value)
+    return value
+
+
+def capture_inputs(model: Any, layer0: Any, windows: list[list[int]], batch: int, device: str) -> list[tuple[Any, dict]]:
+    """Hidden states entering the first decoder layer, with the kwargs the model passes (rotary, masks)."""
+    import torch
+
+    captured: list[tuple[Any, dict]] = []
+
+    def hook(module: Any, args: tuple, kwargs: dict) -> None:
+        hidden = args[0] if args else kwargs.pop("hidden_states")
+        kw = {k: _to(v, device, torch.float32) for k, v in kwargs.items() if k != "hidden_states"}
+        captured.append((hidden.to(device=device, dtype=torch.float32), kw))
+        raise _Captured
+
+    handle = layer0.register_forward_pre_hook(hook, with_kwargs=True)
+    try:
+        for i in range(0, len(windows), batch):
+            ids = torch.tensor(windows[i : i + batch])
+            try:
+                with torch.inference_mode():
+                    model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False)
+            except _Captured:
+                pass
+    finally:
+        handle.remove()
+    return captured
+
+
+def _run(layer: Any, stream: list[tuple[Any, dict]]) -> list[tuple[Any, dict]]:
+    import torch
+
+    out = []
+    with torch.inference_mode():
+        for hidden, kw in stream:
+            result = layer(hidden, **kw)
+            out.append((result[0] if isinstance(result, tuple) else result, kw))
+    return out
+
+
+def _groups(layer: Any, sample: tuple[Any, dict]) -> list[list[str]]:
+    """Linears grouped by the input tensor they share, in the order the layer calls them."""
+    import torch
+
+    # Keep every input alive until grouping: a freed tensor's address can be reused by a later input,
+    # so identity is only meaningful while all of them exist.
+    order: list[tuple[str, Any]] = []
+    handles = [
+        lin.register_forward_hook(lambda m, args, out, name=name: order.append((name, args[0])))
+        for name, lin in linears(layer).items()
+    ]
+    try:
+        with torch.inference_mode():
+            layer(sample[0][:1], **sample[1])
+    finally:
+        for h in handles:
+            h.remove()
+    groups: dict[int, list[str]] = {}
+    for name, tensor in order:
+        if name not in groups.setdefault(id(tensor), []):
+            groups[id(tensor)].append(name)
+    return list(groups.values())
+
+
+def _hessian(layer: Any, module: Any, stream: list[tuple[Any, dict]]) -> Any:
+    """2/N · XᵀX over every token the module sees in the stream."""
+    state = {"h": None, "n": 0}
+
+    def hook(m: Any, args: tuple, out: Any) -> None:
+        x = args[0].reshape(-1, args[0].shape[-1]).float()
+        state["h"] = x.T @ x if state["h"] is None else state["h"] + x.T @ x
+        state["n"] += x.shape[0]
+
+    handle = module.register_forward_hook(hook)
+    try:
+        _run(layer, stream)
+    finally:
+        handle.remove()
+    return state["h"] * (2.0 / max(1, state["n"]))
+
+
+def _perplexity(model: Any, stream: list[tuple[Any, dict]], windows: list[list[int]], batch: int, device: str) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    norm = final_norm(model).to(device=device, dtype=torch.float32)
+    head = model.get_output_embeddings().to(device=device, dtype=torch.float32)
+    nll, count = 0.0, 0
+    with torch.inference_mode():
+        for b, (hidden, _) in enumerate(stream):
+            labels = torch.tensor(windows[b * batch : (b + 1) * batch], device=device)
+            logits = head(norm(hidden)).float()
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), reduction="sum")
+            nll += float(loss)
+            count += labels[:, 1:].numel()
+    return math.exp(nll / count)
+
+
+# ---------------------------------------------------------------- the job
+
+
+def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[[int, int], None] | None = None) -> QuantizeReport:
+    """Quantize src into dst (atomically: dst appears only when complete and checked)."""
+    started = time.monotonic()
+    if options.bits != 4:
+        raise UsageError(f"--bits {options.bits}: only 4-bit is supported (the int4 gptq checkpoint format)")
+    if options.group_size <= 0 or options.group_size % 8:
+        raise UsageError(f"--group-size {options.group_size}: must be a positive multiple of 8 (128 is standard)")
+    read_config(src)
+    if not any((src / name).exists() for name in TOKENIZER_FILES):
+        raise ModelLoadError(f"{src} has no tokenizer (tokenizer.json or tokenizer.model): copy it from the source model")
+    if dst.exists() and any(dst.iterdir()):
+        raise UsageError(f"output folder {dst} exists and is not empty")
+    device = resolve_device(options.device)
+    preflight(src, dst, options, device)
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from .calibration import builtin_texts, digest, file_texts, heldout, windows
+    from .gptq import QuantSpec, gptq, pack, proxy_loss, rtn
+    from .localmanifest import manifest_for_folder
+    from .manifest import default_path, read_manifest
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    torch.manual_seed(options.seed)
+    tokenizer = AutoTokenizer.from_pretrained(src)
+    model = AutoModelForCausalLM.from_pretrained(src, dtype="auto")
+    model.eval()
+    prefix, layers = decoder_layers(model)
+    for i, layer in enumerate(layers):
+        check_shapes(f"{prefix}.{i}", layer)
+
+    texts = file_texts(options.calibration, tokenizer) if options.calibration else builtin_texts(tokenizer)
+    cal_windows = windows(tokenizer, texts, options.samples, options.seq_len, options.seed)
+    eval_windows = heldout(tokenizer, options.seq_len)[: options.heldout_windows]
+    cal = capture_inputs(model, layers[0], cal_windows, options.batch, device)
+    src_stream = capture_inputs(model, layers[0], eval_windows, options.batch, device)
+    rtn_stream, gptq_stream = list(src_stream), list(src_stream)
+
+    spec = QuantSpec(bits=options.bits, group_size=options.group_size, desc_act=options.desc_act, damp=options.damp)
+    packed: dict[str, dict[str, Any]] = {}
+    losses: list[LayerLoss] = []
+    source_dtype = next(model.parameters()).dtype
+    for index, layer in enumerate(layers):
+        layer.to(device=device, dtype=torch.float32)
+        modules = linears(layer)
+        original = {name: m.weight.data.clone() for name, m in modules.items()}
+        src_stream = _run(layer, src_stream)
+        for name, m in modules.items():
+            m.weight.data = rtn(original[name], spec).dequantize().to(device)
+        rtn_stream = _run(layer, rtn_stream)
+        for name, m in modules.items():
+            m.weight.data = original[name].clone()
+        for group in _groups(layer, cal[0]):
+            h = _hessian(layer, modules[group[0]], cal)
+            for name in group:
+                w = modules[name].weight.data
+                result = gptq(w, h, spec)
+                dequant = result.dequantize().to(device)
+                losses.append(LayerLoss(index, name, proxy_loss(w, dequant, h), proxy_loss(w, rtn(w, spec).dequantize().to(device), h), result.damp))
+                modules[name].weight.data = dequant
+                packed[f"{prefix}.{index}.{name}"] = pack(result)
+            del h
+        cal = _run(layer, cal)
+        gptq_stream = _run(layer, gptq_stream)
+        layer.to(device="cpu", dtype=source_dtype)
+        if progress:
+            progress(index + 1, len(layers))
+    ppl = [_perplexity(model, s, eval_windows, options.batch, device) for s in (src_stream, rtn_stream, gptq_stream)]
+
+    source_manifest = default_path(src)
+    source_digest = (read_manifest(source_manifest) if source_manifest.exists() else manifest_for_folder(src)).digest
+    report = QuantizeReport(
+        output=dst, ppl_source=ppl[0], ppl_rtn=ppl[1], ppl_gptq=ppl[2], losses=losses,
+        calibration_sha256=digest(cal_windows), source_digest=source_digest,
+        options={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()
+                 if k not in ("device", "max_memory", "check")},
+        quantized_modules=len(packed),
+    )
+    tmp = dst.with_name(f".{dst.name}.hubctl-tmp-{os.getpid()}")
+    try:
+        _save(model, src, tmp, packed, options, report)
+        if options.check:
+            report.loaded_ppl, report.smoke = _check(tmp, eval_windows, options)
+        tmp.rename(dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report.seconds = time.monotonic() - started
+    report.peak_memory_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return report
+
+
+def _quantization_config(options: QuantizeOptions) -> dict:
+    return {"bits": options.bits, "group_size": options.group_size, "desc_act": options.desc_act, "sym": True,
+            "lm_head": False, "quant_method": "gptq", "checkpoint_format": "gptq", "pack_dtype": "int32",
+            "damp_percent": options.damp, "true_sequential": True, "static_groups": False,
+            "meta": {"quantizer": [f"hubctl:{__version__}"]}}
+
+
+def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: QuantizeOptions, report: QuantizeReport) -> None:
+    """The standard gptq checkpoint, deterministic: same input and options, same bytes."""
+    import torch
+    from safetensors.torch import save_file
+
+    from .localmanifest import manifest_for_folder
+    from .manifest import default_path, write_manifest
+
+    out.mkdir(parents=True)
+    tensors: dict[str, Any] = {}
+    head = model.get_output_embeddings()
+    tied = head is not None and head.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+    for name, value in model.state_dict().items():
+        module = name.rsplit(".", 1)[0]
+        if module in packed and name.endswith(".weight") or (tied and name == "lm_head.weight"):
+            continue
+        tensors[name] = value.to(torch.float16).contiguous() if value.is_floating_point() else value.contiguous()
+    for module, parts in packed.items():
+        for key, value in parts.items():
+            tensors[f"{module}.{key}"] = value
+    save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
+    config = json.loads((src / "config.json").read_text())
+    qconfig = _quantization_config(options)
+    config.update(quantization_config=qconfig, dtype="float16")
+    config.pop("torch_dtype", None)
+    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    (out / "quantize_config.json").write_text(json.dumps(qconfig, indent=2, sort_keys=True) + "\n")
+    for path in sorted(src.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and path.name not in SKIP_FILES and not path.name.endswith(WEIGHT_SUFFIXES):
+            shutil.copyfile(path, out / path.name)
+    (out / "quant_report.json").write_text(json.dumps(report.quality(), indent=2, sort_keys=True) + "\n")
+    manifest = manifest_for_folder(out)
+    provenance = {"quantized_from": {"folder": src.name, "files_digest": report.source_digest},
+                  "quantization": qconfig | {"samples": options.samples, "seq_len": options.seq_len, "seed": options.seed},
+                  "calibration_sha256": report.calibration_sha256, "tool": f"hubctl {__version__}"}
+    write_manifest(replace(manifest, provenance=provenance), default_path(out))
+
+
+def _check(folder: Path, eval_windows: list[list[int]], options: QuantizeOptions) -> tuple[float, dict]:
+    """Load the output through transformers' own GPTQ integration (optimum + gptqmodel) and smoke-test it."""
+    import importlib.util
+
+    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(2, os.cpu_count() or 2)))  # gptqmodel needs >= 2
+    missing = [name for name in ("optimum", "gptqmodel") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"checking the output needs optimum and gptqmodel ({', '.join(missing)} missing): "
+            "pip install 'hubctl[gptq]', or pass --no-check to skip loading it back"
+        )
+    import torch
+
+    from .chatmodel import LoadOptions, load
+    from .smoke import DEFAULT_PROMPTS, SmokeFailure, run_smoke
+
+    loaded = load(folder, LoadOptions(dtype="fp16", device=options.device, verify=False))
+    nll, count = 0.0, 0
+    with torch.inference_mode():
+        for w in eval_windows:
+            ids = torch.tensor([w], device=loaded.device)
+            out = loaded.model(input_ids=ids, labels=ids)
+            nll += float(out.loss) * (len(w) - 1)
+            count += len(w) - 1
+    smoke = run_smoke(loaded, DEFAULT_PROMPTS[:2], (), 32, None)
+    if not smoke.ok:
+        raise SmokeFailure(f"the quantized model loads but does not generate: {smoke.reason()}")
+    return math.exp(nll / count), smoke.to_dict()
+

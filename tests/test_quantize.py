@@ -1,0 +1,143 @@
+"""hubctl quantize: exact int4 packing, GPTQ beating round-to-nearest, byte-identical output, clear refusals,
+and on the real model: the output loads through transformers + gptqmodel and still answers "Paris"."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from chattools import real_model, tiny_model
+from hubctl.errors import ExitCode
+from hubctl.gptq import QuantSpec, gptq, pack, proxy_loss, rtn, unpack
+from hubctl.quantize import QuantizeOptions, quantize
+from pulltools import cli, tree_bytes
+
+HAS_GPTQMODEL = all(importlib.util.find_spec(n) for n in ("gptqmodel", "optimum"))
+needs_loader = pytest.mark.skipif(not HAS_GPTQMODEL, reason="needs the gptq extra (optimum + gptqmodel)")
+
+
+def correlated_inputs(n: int, width: int) -> torch.Tensor:
+    """Activations with correlated channels and a few outliers, like a real layer's input."""
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(n, width // 4, generator=g)
+    x = base @ torch.randn(width // 4, width, generator=g) + 0.1 * torch.randn(n, width, generator=g)
+    x[:, :4] *= 10
+    return x
+
+
+@pytest.mark.parametrize("desc_act", [False, True])
+@pytest.mark.parametrize("shape", [(64, 256), (48, 576)])  # 576: a last group of 64 columns, as in SmolLM2
+def test_packing_round_trips_exactly(desc_act, shape):
+    out, width = shape
+    x = correlated_inputs(1024, width)
+    w = torch.randn(out, width) * 0.02
+    result = gptq(w, 2 * x.T @ x / len(x), QuantSpec(desc_act=desc_act))
+    tensors = pack(result)
+    assert tensors["qweight"].dtype == torch.int32 and tensors["qweight"].shape == (width // 8, out)
+    assert tensors["qzeros"].shape == (-(-width // 128), out // 8) and tensors["scales"].dtype == torch.float16
+    assert bool((tensors["qzeros"] == 0x77777777).all())  # symmetric: zero 8, stored as 7 (v1)
+    assert torch.equal(unpack(tensors), result.dequantize())  # bit for bit
+    assert (tensors["qweight"] < 0).any()  # top nibbles >= 8 wrap to negative int32 words
+    if desc_act:
+        assert not torch.equal(result.g_idx, torch.sort(result.g_idx).values)  # permuted groups, original rows
+
+
+def test_gptq_layer_loss_is_below_round_to_nearest():
+    x = correlated_inputs(2048, 256)
+    h = 2 * x.T @ x / len(x)
+    w = torch.randn(128, 256) * 0.02
+    spec = QuantSpec()
+    assert proxy_loss(w, gptq(w, h, spec).dequantize(), h) < 0.8 * proxy_loss(w, rtn(w, spec).dequantize(), h)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tiny_model(tmp_path_factory.mktemp("tiny"))
+
+
+def small(**kw) -> QuantizeOptions:
+    return QuantizeOptions(samples=8, seq_len=64, group_size=32, heldout_windows=4, check=False, **kw)
+
+
+def test_output_is_byte_identical_across_runs_and_carries_provenance(tiny, tmp_path):
+    a = quantize(tiny, tmp_path / "a", small())
+    b = quantize(tiny, tmp_path / "b", small())
+    assert tree_bytes(tmp_path / "a") == tree_bytes(tmp_path / "b")
+    assert all(x.gptq <= x.rtn for x in a.losses) and len(a.losses) == 14
+    manifest = json.loads((tmp_path / "a" / ".hubctl" / "manifest.json").read_text())
+    assert manifest["provenance"]["calibration_sha256"] == a.calibration_sha256 == b.calibration_sha256
+    assert manifest["provenance"]["quantized_from"]["files_digest"].startswith("sha256:")
+    assert cli("verify", str(tmp_path / "a")).returncode == 0
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["quantization_config"]["checkpoint_format"] == "gptq" and config["quantization_config"]["sym"]
+    assert (tmp_path / "a" / "quantize_config.json").exists() and (tmp_path / "a" / "tokenizer.json").exists()
+    report = json.loads((tmp_path / "a" / "quant_report.json").read_text())
+    assert set(report["perplexity"]) == {"source", "rtn_int4", "gptq_int4"} and len(report["layers"]) == 14
+
+
+def test_the_checkpoint_holds_exactly_what_the_fake_quant_model_computed(tiny, tmp_path):
+    from safetensors.torch import load_file
+
+    quantize(tiny, tmp_path / "q", small())
+    tensors = load_file(str(tmp_path / "q" / "model.safetensors"))
+    prefix = "model.layers.0.mlp.down_proj"
+    assert f"{prefix}.weight" not in tensors and tensors[f"{prefix}.qweight"].dtype == torch.int32
+    w_hat = unpack({k: tensors[f"{prefix}.{k}"] for k in ("qweight", "qzeros", "scales", "g_idx")})
+    original = load_file(str(tiny / "model.safetensors"))[f"{prefix}.weight"].float()
+    assert w_hat.shape == original.shape and float((w_hat - original).abs().max()) < 0.05
+    assert "lm_head.weight" not in tensors  # tied to the embeddings, as in the source
+
+
+@pytest.mark.parametrize(
+    "make, args, code, text",
+    [
+        (lambda t, d: d, [], ExitCode.USAGE, "no config.json"),
+        (lambda t, d: _without_tokenizer(t, d), [], ExitCode.USAGE, "no tokenizer"),
+        (lambda t, d: t, ["--bits", "3"], ExitCode.USAGE, "only 4-bit"),
+        (lambda t, d: t, ["--max-memory", "0.01"], ExitCode.LOCAL_IO, "not enough RAM"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(tiny, tmp_path, make, args, code, text):
+    src = make(tiny, tmp_path / "src")
+    src.mkdir(exist_ok=True)
+    result = cli("quantize", str(src), "--out", str(tmp_path / "out"), "--no-check", *args)
+    assert result.returncode == code, result.stderr
+    assert text in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def _without_tokenizer(tiny: Path, dest: Path) -> Path:
+    dest.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        (dest / name).write_bytes((tiny / name).read_bytes())
+    return dest
+
+
+def test_a_model_without_a_decoder_stack_is_refused(tmp_path):
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    folder = tmp_path / "odd"
+    GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=100, n_positions=64)).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(real_model()).save_pretrained(folder)
+    result = cli("quantize", str(folder), "--out", str(tmp_path / "out"), "--no-check")
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert "no torch.nn.Linear" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.real_model
+@needs_loader
+def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path):
+    result = cli("quantize", str(real_model()), "--out", str(tmp_path / "q"), "--samples", "16", "--seq-len", "128", "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    ppl = report["perplexity"]
+    assert ppl["gptq_int4"] < ppl["rtn_int4"] and ppl["gptq_int4"] < 1.10 * ppl["source"]
+    assert report["loaded_perplexity"] == pytest.approx(ppl["gptq_int4"], rel=0.03)  # fp16 kernels vs fp32 fake-quant
+    assert report["smoke"]["ok"]
+    smoke = cli("chat", str(tmp_path / "q"), "--smoke", "--dtype", "fp16", "--prompt", "What is the capital of France?",
+                "--expect", "Paris", "--max-new-tokens", "16")
+    assert smoke.returncode == 0, smoke.stderr
