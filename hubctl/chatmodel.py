@@ -5,8 +5,12 @@ torch and transformers are imported here and only here (and in generation), so p
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +137,48 @@ def context_window(config: dict, tokenizer: Any, override: int | None) -> int:
     return limit if isinstance(limit, int) and 0 < limit < 10_000_000 else FALLBACK_CONTEXT
 
 
+def eager_torch() -> None:
+    """Turn torch.compile off for this process unless the user chose otherwise; call before importing torch.
+
+    hubctl's own paths never compile, but gptqmodel wraps its CPU dequantization in torch.compile, which
+    recompiles per shape: the int4 SmolLM2 smoke test took 52 s with it and 19 s without, on 2 cores.
+    """
+    os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
+
+
+def quiet_libraries() -> None:
+    """transformers' progress bars and info, and the warnings torchao's import triggers, off stderr:
+    hubctl's errors must stay one line."""
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    for name in ("torchao", "torch.utils._pytree"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def gptq_loading(config: dict, device: str) -> dict:
+    """from_pretrained arguments for an int4 GPTQ checkpoint (loaded by transformers through gptqmodel).
+
+    gptqmodel 7.6's default CPU kernel (aten int4pack) fails when in_features is not a multiple of the group
+    size (SmolLM2: 576 = 4.5 x 128) although it claims to pad; its plain torch kernel handles it.
+    """
+    quant = config.get("quantization_config") or {}
+    if quant.get("quant_method") != "gptq":
+        return {}
+    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(2, os.cpu_count() or 2)))  # gptqmodel needs >= 2
+    text = config.get("text_config") or config
+    group = int(quant.get("group_size", 128))
+    dims = [text.get("hidden_size"), text.get("intermediate_size")]
+    if device != "cpu" or group <= 0 or all(isinstance(d, int) and d % group == 0 for d in dims):
+        return {}
+    from transformers import GPTQConfig
+
+    return {"quantization_config": GPTQConfig(bits=int(quant.get("bits", 4)), group_size=group, backend="torch")}
+
+
 def load(folder: Path, options: LoadOptions) -> LoadedModel:
     """Verify (unless told not to), then load tokenizer and model onto the chosen device."""
     config = read_config(folder)
@@ -146,19 +192,22 @@ def load(folder: Path, options: LoadOptions) -> LoadedModel:
     started = time.monotonic()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_libraries()
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=options.trust_remote_code)
     except (OSError, ValueError, TypeError) as err:
         raise ModelLoadError(f"{folder}: cannot load the tokenizer ({_first_line(err)})") from err
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=getattr(torch, dtype_name), trust_remote_code=options.trust_remote_code
-        )
-    except (OSError, ValueError, TypeError, RuntimeError, ImportError) as err:
+        # gptqmodel logs to stdout, which must stay clean for --json; "loading attributes will be
+        # overwritten" is the point of passing a quantization_config.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            warnings.simplefilter("ignore", UserWarning)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=getattr(torch, dtype_name), trust_remote_code=options.trust_remote_code,
+                **gptq_loading(config, device),
+            )
+    except (OSError, ValueError, TypeError, RuntimeError, ImportError, NotImplementedError) as err:
         raise ModelLoadError(f"{folder}: cannot load the model ({_first_line(err)})") from err
     model.to(device)
     model.eval()

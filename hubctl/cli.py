@@ -370,7 +370,9 @@ def chat(
     """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
 
     def call() -> None:
-        from .chatmodel import LoadOptions, load, slow_bf16
+        from .chatmodel import LoadOptions, eager_torch, load, slow_bf16
+
+        eager_torch()
         from .conversation import DEFAULT_SYSTEM, Conversation
         from .generation import Sampling
 
@@ -441,6 +443,9 @@ def quantize(
     """Quantize a causal LM to int4 GPTQ, report perplexity (source, RTN, GPTQ), and prove the output generates."""
 
     def call() -> None:
+        from .chatmodel import eager_torch
+
+        eager_torch()
         from .quantize import QuantizeOptions
         from .quantize import quantize as do_quantize
 

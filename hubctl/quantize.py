@@ -9,9 +9,11 @@ discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import sys
 import resource
 import shutil
 import struct
@@ -47,7 +49,7 @@ class QuantizeOptions:
     calibration: Path | None = None
     max_memory: int | None = None  # bytes of RAM (or VRAM) to plan for; default: what the machine has free
     batch: int = 8
-    heldout_windows: int = 16
+    heldout_windows: int = 8
     check: bool = True  # load the output through transformers + gptqmodel and smoke-test it
 
 
@@ -340,15 +342,14 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
 
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
     from .calibration import builtin_texts, digest, file_texts, heldout, windows
+    from .chatmodel import quiet_libraries
     from .gptq import QuantSpec, gptq, pack, proxy_loss, rtn
     from .localmanifest import manifest_for_folder
     from .manifest import default_path, read_manifest
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_libraries()
     torch.manual_seed(options.seed)
     tokenizer = AutoTokenizer.from_pretrained(src)
     model = AutoModelForCausalLM.from_pretrained(src, dtype="auto")
@@ -408,7 +409,8 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     try:
         _save(model, src, tmp, packed, options, report)
         if options.check:
-            report.loaded_ppl, report.smoke = _check(tmp, eval_windows, options)
+            with contextlib.redirect_stdout(sys.stderr):  # gptqmodel logs to stdout; --json owns it
+                report.loaded_ppl, report.smoke = _check(tmp, eval_windows, options)
         tmp.rename(dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -467,7 +469,6 @@ def _check(folder: Path, eval_windows: list[list[int]], options: QuantizeOptions
     """Load the output through transformers' own GPTQ integration (optimum + gptqmodel) and smoke-test it."""
     import importlib.util
 
-    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(2, os.cpu_count() or 2)))  # gptqmodel needs >= 2
     missing = [name for name in ("optimum", "gptqmodel") if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(
@@ -479,15 +480,19 @@ def _check(folder: Path, eval_windows: list[list[int]], options: QuantizeOptions
     from .chatmodel import LoadOptions, load
     from .smoke import DEFAULT_PROMPTS, SmokeFailure, run_smoke
 
-    loaded = load(folder, LoadOptions(dtype="fp16", device=options.device, verify=False))
+    # bf16 activations on CPU (fp16 and fp32 through gptqmodel's CPU kernels were slower here), fp16 on CUDA.
+    loaded = load(folder, LoadOptions(dtype="fp16" if options.device == "cuda" else "bf16", device=options.device, verify=False))
     nll, count = 0.0, 0
-    with torch.inference_mode():
-        for w in eval_windows:
-            ids = torch.tensor([w], device=loaded.device)
-            out = loaded.model(input_ids=ids, labels=ids)
-            nll += float(out.loss) * (len(w) - 1)
-            count += len(w) - 1
-    smoke = run_smoke(loaded, DEFAULT_PROMPTS[:2], (), 32, None)
+    try:
+        with torch.inference_mode():
+            for w in eval_windows:
+                ids = torch.tensor([w], device=loaded.device)
+                out = loaded.model(input_ids=ids, labels=ids)
+                nll += float(out.loss) * (len(w) - 1)
+                count += len(w) - 1
+        smoke = run_smoke(loaded, DEFAULT_PROMPTS[:1], (), 16, None)
+    except (RuntimeError, ValueError, NotImplementedError) as err:
+        raise SmokeFailure(f"the quantized model loads but fails to run through transformers + gptqmodel: {str(err).splitlines()[0][:300]}") from err
     if not smoke.ok:
         raise SmokeFailure(f"the quantized model loads but does not generate: {smoke.reason()}")
     return math.exp(nll / count), smoke.to_dict()

