@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .transfer import FileResult
+if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of its start-up
+    from .transfer import FileResult
 
 
 def human_size(n: float) -> str:

@@ -51,12 +51,12 @@ def write_stamp(dest: Path, path: str, sha256: str, git_sha1: str | None = None)
     os.replace(tmp, target)
 
 
-def read_stamp(dest: Path, path: str) -> Stamp | None:
-    """The stamp for dest/path if it still describes the file on disk, else None."""
+def read_stamp(dest: Path, path: str, st: os.stat_result | None = None) -> Stamp | None:
+    """The stamp for dest/path if it still describes the file on disk (stat it, or pass its stat), else None."""
     try:
         data = json.loads(_stamp_file(dest, path).read_text())
         stamp = Stamp(**data)
-        st = os.stat(dest / path)
+        st = st or os.stat(dest / path)
     except (OSError, ValueError, TypeError):
         return None
     return stamp if stamp.path == path and stamp.matches(st) else None
