@@ -22,7 +22,7 @@ from .hashing import Digests, StreamHasher, hash_range
 from .http import HttpError, Response, Session, TransientError, backoff, check_status
 from .partial import PartialFile, Piece, partial_path, stale_partials
 from .sources import RemoteFile
-from .sources.errors import hub_error
+from .sources.api import hub_error
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 

@@ -6,9 +6,9 @@ import re
 import urllib.parse
 
 from .. import constants
-from ..http import HttpError, Session, check_status, with_retries
+from ..http import HttpError, Session
 from . import RemoteFile, Snapshot
-from .errors import hub_error
+from .api import get_json, hub_error
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -26,22 +26,9 @@ class HuggingFace:
     def file_url(self, endpoint: str, snapshot: Snapshot, path: str) -> str:
         return f"{endpoint}/{snapshot.repo}/resolve/{snapshot.commit}/{urllib.parse.quote(path)}"
 
-    def _get_json(self, session: Session, url: str, what: str, endpoint: str) -> tuple[object, str | None]:
-        def call() -> tuple[object, str | None]:
-            response = check_status(session.request("GET", url, {"Accept": "application/json"}))
-            link = response.header("Link")
-            data = response.json()
-            response.close()
-            return data, link
-
-        try:
-            return with_retries(call, f"{what} on {endpoint}")
-        except HttpError as err:
-            raise hub_error(err, what, endpoint) from err
-
     def _resolve(self, session: Session, endpoint: str, repo: str, revision: str) -> str:
         url = f"{endpoint}/api/models/{repo}/revision/{urllib.parse.quote(revision, safe='')}"
-        data, _ = self._get_json(session, url, f"revision {revision!r} of {repo}", endpoint)
+        data, _ = get_json(session, url, f"revision {revision!r} of {repo}", endpoint)
         sha = data.get("sha") if isinstance(data, dict) else None
         if not isinstance(sha, str) or not _FULL_SHA.match(sha):
             raise hub_error(HttpError(404, url, "RevisionNotFound", "no commit sha in answer"), repo, endpoint)
@@ -51,7 +38,7 @@ class HuggingFace:
         url: str | None = f"{endpoint}/api/models/{repo}/tree/{commit}?recursive=true&expand=false"
         files: list[RemoteFile] = []
         while url:
-            entries, link = self._get_json(session, url, f"file list of {repo}@{commit[:12]}", endpoint)
+            entries, link = get_json(session, url, f"file list of {repo}@{commit[:12]}", endpoint)
             for entry in entries if isinstance(entries, list) else []:
                 if entry.get("type") != "file":
                     continue

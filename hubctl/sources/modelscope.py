@@ -7,9 +7,9 @@ import urllib.parse
 
 from .. import constants
 from ..errors import NotFoundError
-from ..http import HttpError, Session, check_status, with_retries
+from ..http import Session
 from . import RemoteFile, Snapshot
-from .errors import hub_error
+from .api import get_json
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
@@ -31,16 +31,8 @@ class ModelScope:
         return f"{endpoint}/api/v1/models/{snapshot.repo}/repo?{query}"
 
     def _get(self, session: Session, url: str, what: str, endpoint: str) -> object:
-        def call() -> object:
-            response = check_status(session.request("GET", url, {"Accept": "application/json"}))
-            data = response.json()
-            response.close()
-            return data
-
-        try:
-            data = with_retries(call, f"{what} on {endpoint}")
-        except HttpError as err:
-            raise hub_error(err, what, endpoint) from err
+        """ModelScope wraps answers in an envelope: {"Code", "Data", "Message", "Success"}."""
+        data, _ = get_json(session, url, what, endpoint)
         return data.get("Data", data) if isinstance(data, dict) else data
 
     def _resolve(self, session: Session, endpoint: str, repo: str, revision: str) -> str:
