@@ -96,15 +96,6 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def slow_bf16(device: str, dtype: str) -> bool:
-    """bf16 on a CPU without native bf16 (no AVX512-BF16/AMX) runs about 10x slower than fp32."""
-    if device != "cpu" or dtype != "bfloat16":
-        return False
-    import torch
-
-    return not any(cap in torch.backends.cpu.get_cpu_capability() for cap in ("AVX512_BF16", "AMX"))
-
-
 def verify_before_load(folder: Path) -> bool:
     """If the folder has a manifest, refuse to load unless it verifies; returns whether one was checked.
 

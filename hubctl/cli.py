@@ -370,7 +370,7 @@ def chat(
     """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
 
     def call() -> None:
-        from .chatmodel import LoadOptions, eager_torch, load, slow_bf16
+        from .chatmodel import LoadOptions, eager_torch, load
 
         eager_torch()
         from .conversation import DEFAULT_SYSTEM, Conversation
@@ -381,8 +381,6 @@ def chat(
                   file=sys.stderr)
         loaded = load(folder, LoadOptions(dtype=dtype, device=device, trust_remote_code=trust_remote_code,
                                           verify=not no_verify, context=context))
-        if slow_bf16(loaded.device, loaded.dtype) and not as_json:
-            print("hubctl: note: this CPU has no native bf16; --dtype fp32 is about 10x faster here", file=sys.stderr)
         system_prompt = DEFAULT_SYSTEM if system is None else (system or None)
         if smoke:
             _smoke(loaded, tuple(prompt), tuple(expect), max_new_tokens or 64, system_prompt, as_json)

@@ -6,7 +6,8 @@ tokens/s and time to first token (TTFT), i.e. its per-step checks (finite logits
 no speed. The model is SmolLM2-135M-Instruct from scripts/build_smollm2.py (built if missing).
 
     python scripts/bench_chat.py [--dtype fp32] [--dtype bf16] [--device auto|cpu|cuda] [--runs 5]
-                                 [--max-new-tokens 128] [--no-cli] [--json OUT]
+                                 [--max-new-tokens 128] [--no-cli] [--quiet-wait 120] [--retries 3]
+                                 [--model DIR] [--json OUT]
 
 Per dtype, both sides are loaded once in this process and warmed up by one untimed generation, then timed
 round-robin (hubctl, plain, CLI process; drift hits every side alike):
@@ -22,8 +23,11 @@ tokens/s = (tokens - 1) / (seconds - TTFT) on every side: the decode rate, so a 
 limit (an end-of-turn token) is still comparable; tokens per run are reported. Greedy, so both sides must
 produce the same text; the report says whether they did.
 
-Noise: every run records the 1-minute load average and the CPU seconds that other processes (and the
-hypervisor: steal) used during it, from /proc/stat minus our own; rerun when "other cpu" is not ~0.
+Noise: on a small shared machine another job taking one core makes a 2-thread torch run several times
+slower, so every run first waits (up to --quiet-wait) until other processes leave the CPU idle, and records
+the 1-minute load average (our own threads count: ~2 is normal) and the CPU seconds that other processes and
+the hypervisor (steal) used meanwhile, from /proc/stat minus our own. A run where they used over 5% of a core
+is redone (up to --retries); the table counts redone runs and noisy ones kept.
 """
 
 from __future__ import annotations
@@ -305,7 +309,7 @@ def print_report(report: dict[str, Any]) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dtype", action="append", choices=sorted(DTYPES),
-                        help="repeatable (default: fp32 and bf16; bf16 is ~10x slower on CPUs without native bf16)")
+                        help="repeatable (default: fp32 and bf16)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side (the median is reported)")
     parser.add_argument("--max-new-tokens", type=int, default=128)
