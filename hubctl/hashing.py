@@ -56,8 +56,3 @@ def hash_range(fd: int, hasher: StreamHasher, start: int, end: int) -> None:
             raise OSError(f"file shrank while hashing (at byte {offset})")
         hasher.update(block)
         offset += len(block)
-
-
-def git_blob_sha1(data: bytes) -> str:
-    """Git's object id of a blob, as the HF tree listing gives for non-LFS files."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
