@@ -41,6 +41,7 @@ class QuantizeOptions:
     bits: int = 4
     group_size: int = 128
     desc_act: bool = False
+    act_group_aware: bool = True
     damp: float = 0.01
     samples: int = 64
     seq_len: int = 256
@@ -365,7 +366,8 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     src_stream = capture_inputs(model, layers[0], eval_windows, options.batch, device)
     rtn_stream, gptq_stream = list(src_stream), list(src_stream)
 
-    spec = QuantSpec(bits=options.bits, group_size=options.group_size, desc_act=options.desc_act, damp=options.damp)
+    spec = QuantSpec(bits=options.bits, group_size=options.group_size, desc_act=options.desc_act,
+                     act_group_aware=options.act_group_aware, damp=options.damp)
     packed: dict[str, dict[str, Any]] = {}
     losses: list[LayerLoss] = []
     source_dtype = next(model.parameters()).dtype
@@ -410,7 +412,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         _save(model, src, tmp, packed, options, report)
         if options.check:
             with contextlib.redirect_stdout(sys.stderr):  # gptqmodel logs to stdout; --json owns it
-                report.loaded_ppl, report.smoke = _check(tmp, eval_windows, options)
+                report.loaded_ppl, report.smoke = _check(tmp, eval_windows, device)
         tmp.rename(dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -421,7 +423,8 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
 
 
 def _quantization_config(options: QuantizeOptions) -> dict:
-    return {"bits": options.bits, "group_size": options.group_size, "desc_act": options.desc_act, "sym": True,
+    return {"bits": options.bits, "group_size": options.group_size, "desc_act": options.desc_act,
+            "act_group_aware": options.act_group_aware and not options.desc_act, "sym": True,
             "lm_head": False, "quant_method": "gptq", "checkpoint_format": "gptq", "pack_dtype": "int32",
             "damp_percent": options.damp, "true_sequential": True, "static_groups": False,
             "meta": {"quantizer": [f"hubctl:{__version__}"]}}
@@ -465,7 +468,7 @@ def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qu
     write_manifest(replace(manifest, provenance=provenance), default_path(out))
 
 
-def _check(folder: Path, eval_windows: list[list[int]], options: QuantizeOptions) -> tuple[float, dict]:
+def _check(folder: Path, eval_windows: list[list[int]], device: str) -> tuple[float, dict]:
     """Load the output through transformers' own GPTQ integration (optimum + gptqmodel) and smoke-test it."""
     import importlib.util
 
@@ -481,7 +484,7 @@ def _check(folder: Path, eval_windows: list[list[int]], options: QuantizeOptions
     from .smoke import DEFAULT_PROMPTS, SmokeFailure, run_smoke
 
     # bf16 activations on CPU (fp16 and fp32 through gptqmodel's CPU kernels were slower here), fp16 on CUDA.
-    loaded = load(folder, LoadOptions(dtype="fp16" if options.device == "cuda" else "bf16", device=options.device, verify=False))
+    loaded = load(folder, LoadOptions(dtype="fp16" if device == "cuda" else "bf16", device=device, verify=False))
     nll, count = 0.0, 0
     try:
         with torch.inference_mode():

@@ -12,7 +12,7 @@ import torch
 
 from chattools import real_model, tiny_model
 from hubctl.errors import ExitCode
-from hubctl.gptq import QuantSpec, gptq, pack, proxy_loss, rtn, unpack
+from hubctl.gptq import QuantSpec, gptq, pack, processing_order, proxy_loss, rtn, unpack
 from hubctl.quantize import QuantizeOptions, quantize
 from pulltools import cli, tree_bytes
 
@@ -29,13 +29,13 @@ def correlated_inputs(n: int, width: int) -> torch.Tensor:
     return x
 
 
-@pytest.mark.parametrize("desc_act", [False, True])
+@pytest.mark.parametrize("desc_act,gar", [(False, False), (False, True), (True, False)])
 @pytest.mark.parametrize("shape", [(64, 256), (48, 576)])  # 576: a last group of 64 columns, as in SmolLM2
-def test_packing_round_trips_exactly(desc_act, shape):
+def test_packing_round_trips_exactly(desc_act, gar, shape):
     out, width = shape
     x = correlated_inputs(1024, width)
     w = torch.randn(out, width) * 0.02
-    result = gptq(w, 2 * x.T @ x / len(x), QuantSpec(desc_act=desc_act))
+    result = gptq(w, 2 * x.T @ x / len(x), QuantSpec(desc_act=desc_act, act_group_aware=gar))
     tensors = pack(result)
     assert tensors["qweight"].dtype == torch.int32 and tensors["qweight"].shape == (width // 8, out)
     assert tensors["qzeros"].shape == (-(-width // 128), out // 8) and tensors["scales"].dtype == torch.float16
@@ -44,6 +44,16 @@ def test_packing_round_trips_exactly(desc_act, shape):
     assert (tensors["qweight"] < 0).any()  # top nibbles >= 8 wrap to negative int32 words
     if desc_act:
         assert not torch.equal(result.g_idx, torch.sort(result.g_idx).values)  # permuted groups, original rows
+    else:  # natural and group-aware order write the same natural-order file layout
+        assert torch.equal(result.g_idx, torch.arange(width, dtype=torch.int32) // 128)
+
+
+def test_group_aware_order_keeps_groups_whole_and_most_active_first():
+    diag = torch.tensor([1.0, 9.0, 2.0, 3.0, 5.0, 4.0, 0.5, 10.0, 6.0, 7.0])  # groups of 4, a short last one
+    order = processing_order(diag, 4, QuantSpec(group_size=4))
+    # group 1 (max 10) before group 0 (max 9), each by descending diag; the short group stays last
+    assert order.tolist() == [7, 4, 5, 6, 1, 3, 2, 0, 9, 8]
+    assert processing_order(diag, 4, QuantSpec(group_size=4, act_group_aware=False)).tolist() == list(range(10))
 
 
 def test_gptq_layer_loss_is_below_round_to_nearest():
