@@ -15,7 +15,11 @@ from typing import Callable, List, Optional
 import typer
 
 from . import __version__, constants
-from .errors import ExitCode, HubctlError, UsageError
+from .errors import HubctlError, UsageError
+from .fastcli import SOURCES as _SOURCES
+from .fastcli import Reported, VerifyArgs, run_command, verify_command
+from .fastcli import hash_bar as _hash_bar
+from .fastcli import progress_for as _progress
 
 app = typer.Typer(
     add_completion=False,
@@ -25,31 +29,18 @@ app = typer.Typer(
 )
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.][A-Za-z0-9_.-]*$")
-_SOURCES = {"hf": "hf", "huggingface": "hf", "ms": "modelscope", "modelscope": "modelscope"}
-
-
-def _fail(err: HubctlError, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"ok": False, "error": {"exit_code": int(err.exit_code), "type": type(err).__name__, "message": err.message}}))
-    print(f"hubctl: error: {err.message}", file=sys.stderr)
-    raise typer.Exit(int(err.exit_code))
 
 
 def _exit_after_report(err: HubctlError) -> None:
     """A report (human or JSON) is already printed: add the one-line reason and exit with its code."""
-    print(f"hubctl: error: {err.message}", file=sys.stderr)
-    raise typer.Exit(int(err.exit_code))
+    raise Reported(err)
 
 
 def _run(call: Callable[[], None], as_json: bool = False) -> None:
     """Turn library errors into one-line messages and documented exit codes."""
-    try:
-        call()
-    except HubctlError as err:
-        _fail(err, as_json)
-    except KeyboardInterrupt:
-        print("hubctl: interrupted; partial files are kept, rerun the same command to resume", file=sys.stderr)
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    code = run_command(call, as_json)
+    if code:
+        raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -149,13 +140,6 @@ def pull(
     _run(call, as_json)
 
 
-def _progress(silent: bool):
-    """tqdm on a terminal, a line per event in logs, nothing with --quiet/--json."""
-    from .progress import Bar, Lines, Silent
-
-    return Silent() if silent else (Bar() if sys.stderr.isatty() else Lines())
-
-
 def _print_pull_summary(report) -> None:
     from .progress import human_size
 
@@ -183,81 +167,9 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON report on stdout."),
 ) -> None:
     """Prove offline that FOLDER is exactly what its manifest says (sha256 of every file)."""
-
-    def call() -> None:
-        from .errors import IntegrityError
-        from .progress import human_size
-        from .verify import verify as do_verify
-
-        bar = _hash_bar(quiet or as_json)
-        try:
-            report = do_verify(folder, manifest, strict=strict, quick=quick, workers=workers,
-                               progress=bar.advance, on_total=bar.start)
-        finally:
-            bar.close()
-        if repair and not report.ok:
-            from .repair import repair as do_repair
-            from .repair import repair_request
-
-            name = _SOURCES.get(source) if source else None
-            if source and name is None:
-                raise UsageError(f"unknown source {source!r}: use hf or modelscope")
-            request = repair_request(report, name, tuple(e.rstrip("/") for e in endpoint), token, repo)
-            report = do_repair(report, request, _progress(quiet or as_json))
-        if as_json:
-            print(json.dumps(report.to_dict(), indent=2))
-        elif not quiet:
-            for check in report.checks:
-                if check.status != "ok" and (check.status != "extra" or not report.ok or strict):
-                    print(f"{check.status.upper():>14}  {check.describe()}")
-            for path in report.repaired:
-                print(f"{'REPAIRED':>14}  {path}")
-            verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-            extras = report.counts().get("extra", 0)
-            note = f"; {extras} extra file(s) not in the manifest" if extras and not strict else ""
-            print(f"verified {len(report.manifest.files)} files ({human_size(report.manifest.total_size)}, hashed "
-                  f"{human_size(report.bytes_hashed)}) in {report.seconds:.2f} s: {verdict}{note}")
-        if not report.ok:
-            first = report.problems[0].describe()
-            more = f" and {len(report.problems) - 1} more" if len(report.problems) > 1 else ""
-            _exit_after_report(IntegrityError(f"{folder} does not match {report.manifest_path}: {first}{more}"))
-
-    _run(call, as_json)
-
-
-class _NoBar:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class _HashBar(_NoBar):
-    """Bytes hashed, on a terminal."""
-
-    def __init__(self) -> None:
-        self._bar = None
-
-    def start(self, total: int) -> None:
-        from tqdm import tqdm
-
-        self._bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1000, desc="verify", file=sys.stderr)
-
-    def advance(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def _hash_bar(silent: bool) -> _NoBar:
-    return _NoBar() if silent or not sys.stderr.isatty() else _HashBar()
+    args = VerifyArgs(folder, manifest, strict, quick, repair, source, repo, tuple(endpoint), token, workers, quiet,
+                      as_json)
+    _run(lambda: verify_command(args), as_json)
 
 
 @app.command()

@@ -3,6 +3,10 @@
 Written right after a file is verified, so that a second process (or a rerun) can accept a finished file
 without hashing it again. Any write to the file changes mtime/ctime and voids the stamp; a stamp is a
 cache of a past verification, not a proof (`hubctl verify` without --quick re-hashes everything).
+
+Two stores, same meaning: one small file per path (pull's parallel workers and processes write those
+without coordinating), and one index of a whole folder (verify writes it in one go), so that a repeat
+`verify --quick` reads one file instead of thousands. Either is trusted only while it matches the stat.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 
 from .constants import STATE_DIR
+
+INDEX_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,10 @@ class Stamp:
     inode: int
     sha256: str
     git_sha1: str | None = None
+
+    @classmethod
+    def of(cls, path: str, st: os.stat_result, sha256: str, git_sha1: str | None = None) -> Stamp:
+        return cls(path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha256, git_sha1)
 
     def matches(self, st: os.stat_result) -> bool:
         return (self.size, self.mtime_ns, self.ctime_ns, self.inode) == (
@@ -40,15 +50,31 @@ def _stamp_file(dest: Path, path: str) -> Path:
     return dest / STATE_DIR / "stamps" / f"{key}.json"
 
 
-def write_stamp(dest: Path, path: str, sha256: str, git_sha1: str | None = None) -> None:
-    """Record the current stat of dest/path as verified with these hashes (atomic replace)."""
-    st = os.stat(dest / path)
-    stamp = Stamp(path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha256, git_sha1)
-    target = _stamp_file(dest, path)
+def _index_file(dest: Path) -> Path:
+    return dest / STATE_DIR / "stamps.json"
+
+
+def _replace(target: Path, text: str) -> None:
+    """Atomic write: a reader sees the old content or the new, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(stamp)))
+    tmp.write_text(text)
     os.replace(tmp, target)
+
+
+def write_stamp(
+    dest: Path, path: str, sha256: str, git_sha1: str | None = None, hashed: os.stat_result | None = None
+) -> Stamp | None:
+    """Record the current stat of dest/path as verified with these hashes, and return the stamp.
+
+    `hashed` is the file's stat from before it was hashed: if the file changed since (written while it was
+    being read), nothing is recorded and None is returned.
+    """
+    stamp = Stamp.of(path, os.stat(dest / path), sha256, git_sha1)
+    if hashed is not None and not stamp.matches(hashed):
+        return None
+    _replace(_stamp_file(dest, path), json.dumps(asdict(stamp)))
+    return stamp
 
 
 def read_stamp(dest: Path, path: str, st: os.stat_result | None = None) -> Stamp | None:
@@ -60,3 +86,29 @@ def read_stamp(dest: Path, path: str, st: os.stat_result | None = None) -> Stamp
     except (OSError, ValueError, TypeError):
         return None
     return stamp if stamp.path == path and stamp.matches(st) else None
+
+
+def read_index(dest: Path) -> dict[str, Stamp]:
+    """The folder's stamp index by path; empty if missing, unreadable or malformed (then stamps are re-read
+    or files re-hashed: a bad index costs time, never trust)."""
+    try:
+        data = json.loads(_index_file(dest).read_bytes())
+        if data.get("version") != INDEX_VERSION:
+            return {}
+        return {path: Stamp(path, *row) for path, row in data["stamps"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def write_index(dest: Path, stamps: dict[str, Stamp]) -> None:
+    """Replace the folder's stamp index with these stamps (atomic)."""
+    rows = {path: list(astuple(stamp))[1:] for path, stamp in stamps.items()}
+    _replace(_index_file(dest), json.dumps({"version": INDEX_VERSION, "stamps": rows}, separators=(",", ":")))
+
+
+def valid_stamp(dest: Path, path: str, st: os.stat_result, index: dict[str, Stamp]) -> Stamp | None:
+    """The index's stamp for path if it still matches st, else the per-file one (written by pull), else None."""
+    stamp = index.get(path)
+    if stamp is not None and stamp.matches(st):
+        return stamp
+    return read_stamp(dest, path, st)

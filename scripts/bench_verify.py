@@ -53,6 +53,7 @@ QUICK_FILES = 1000
 QUICK_TARGET_S = 0.100
 BUSY_SHARE = 0.05  # other CPU above this share of the machine marks a run as disturbed
 HUBCTL = [sys.executable, "-m", "hubctl", "verify"]
+FLOOR_IMPORTS = "import hubctl.fastcli, hubctl.verify"  # what `hubctl verify` loads before it reads a file
 
 
 # ---------------------------------------------------------------- the folders
@@ -248,14 +249,14 @@ def bench_folder(folder: Path, expected: dict[str, tuple[int, str]], runs: int,
 
 def bench_quick(folder: Path, runs: int) -> dict[str, Series]:
     """`--quick` after one full verify (which writes the stamps): whole process, the in-process call, and the
-    floor every hubctl process pays (interpreter start plus `import hubctl.cli`)."""
+    floor a verify process pays (interpreter start plus importing the typer-free entry point and verify)."""
     from hubctl.verify import verify
 
     time_process(Series("full"), [*HUBCTL, str(folder), "--quiet"])
     series = {t: Series(t) for t in ("process", "in_process", "startup_floor")}
     for _ in range(runs):
         time_process(series["process"], [*HUBCTL, str(folder), "--quick", "--quiet"])
-        time_process(series["startup_floor"], [sys.executable, "-c", "import hubctl.cli"])
+        time_process(series["startup_floor"], [sys.executable, "-c", FLOOR_IMPORTS])
         with measure(series["in_process"]):
             report = verify(folder, quick=True)
         if not report.ok or report.bytes_hashed or not all(c.stamped for c in report.checks):
@@ -325,7 +326,7 @@ def print_report(report: dict[str, object]) -> None:
     verdict = {t: "met" if v < QUICK_TARGET_S * 1e3 else "NOT met" for t, v in ms.items()}
     print(f"quick ({QUICK_FILES} unchanged files): process {ms['process']:.0f} ms ({verdict['process']}), "
           f"in-process call {ms['in_process']:.1f} ms ({verdict['in_process']}); "
-          f"startup floor (python + import hubctl.cli) {ms['startup_floor']:.0f} ms")
+          f"startup floor (python + {FLOOR_IMPORTS}) {ms['startup_floor']:.0f} ms")
     print(f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}, Python {m['python']}, "
           f"{m['openssl']}, hubctl {m['hubctl']}, {m['sha256sum']}, {m['date']}")
     share = report["other_cpu_share"]

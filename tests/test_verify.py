@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from hubctl.errors import ExitCode
+from hubctl.fastcli import VerifyArgs, plain_verify
 from hubctl.pull import PullRequest, pull
 from hubctl.server import HubServer, RepoStore
+from hubctl.stamps import read_stamp, write_stamp
 
 from pulltools import REPO_FILES, cli, sha256, tree_bytes
 
@@ -134,6 +139,59 @@ def test_quick_trusts_untouched_files_and_rehashes_a_touched_one(pulled):
     assert code == ExitCode.INTEGRITY and statuses(report)["config.json"] == "hash_mismatch"
 
 
+def test_quick_reads_one_stamp_index_written_by_a_full_verify(pulled):
+    assert verify_json(pulled.dest)[0] == 0
+    shutil.rmtree(pulled.dest / ".hubctl" / "stamps")  # only the index is left to vouch for the files
+    code, report, _ = verify_json(pulled.dest, "--quick")
+    assert code == 0 and report["bytes_hashed"] == 0 and all(f.get("stamped") for f in report["files"])
+
+
+@pytest.mark.parametrize("garbage", [b"{not json", b"[1, 2]", b'{"version": 1, "stamps": {"config.json": 7}}',
+                                     b'{"version": 99, "stamps": {}}'])
+def test_a_corrupt_stamp_index_is_ignored_and_rewritten(pulled, garbage):
+    assert verify_json(pulled.dest)[0] == 0
+    shutil.rmtree(pulled.dest / ".hubctl" / "stamps")
+    (pulled.dest / ".hubctl" / "stamps.json").write_bytes(garbage)
+    code, report, _ = verify_json(pulled.dest, "--quick")
+    assert code == 0 and report["bytes_hashed"] == sum(map(len, REPO_FILES.values()))  # nothing trusted
+    assert verify_json(pulled.dest, "--quick")[1]["bytes_hashed"] == 0  # a valid index replaced it
+
+
+def test_a_stale_or_foreign_index_entry_is_never_trusted(pulled):
+    assert verify_json(pulled.dest)[0] == 0
+    index = pulled.dest / ".hubctl" / "stamps.json"
+    old = index.read_bytes()
+    os.utime(pulled.dest / BIG)
+    assert verify_json(pulled.dest, "--quick")[1]["bytes_hashed"] == len(REPO_FILES[BIG])
+    index.write_bytes(old)  # an index from before the touch: its entry for BIG no longer matches the stat
+    shutil.rmtree(pulled.dest / ".hubctl" / "stamps")
+    assert verify_json(pulled.dest, "--quick")[1]["bytes_hashed"] == len(REPO_FILES[BIG])
+    data = json.loads(index.read_text())
+    data["stamps"]["config.json"][4] = "0" * 64  # matching stat, but not the manifest's sha256
+    index.write_text(json.dumps(data))
+    code, report, _ = verify_json(pulled.dest, "--quick")
+    assert code == 0 and report["bytes_hashed"] == len(REPO_FILES["config.json"])
+
+
+def test_quick_notices_a_same_size_edit_even_with_mtime_restored(pulled):
+    assert verify_json(pulled.dest)[0] == 0
+    path = pulled.dest / "config.json"
+    before = path.stat()
+    path.write_bytes(b"X" + REPO_FILES["config.json"][1:])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # ctime still moves
+    code, report, _ = verify_json(pulled.dest, "--quick")
+    assert code == ExitCode.INTEGRITY and statuses(report)["config.json"] == "hash_mismatch"
+
+
+def test_a_file_written_while_hashed_gets_no_stamp(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"old")
+    hashed = path.stat()
+    os.utime(path, ns=(hashed.st_atime_ns, hashed.st_mtime_ns + 1))  # written after the stat, before the stamp
+    assert write_stamp(tmp_path, "f.bin", sha256(b"old"), hashed=hashed) is None
+    assert read_stamp(tmp_path, "f.bin") is None
+
+
 def test_repair_refetches_only_the_damaged_file(pulled):
     with open(pulled.dest / BIG, "r+b") as f:
         f.seek(12345)
@@ -161,6 +219,52 @@ def test_cold_verify_imports_neither_torch_nor_transformers(pulled):
     assert proc.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert not {"torch", "transformers"} & modules and "hubctl.verify" in modules
+
+
+def imported(*args):
+    """Run `python -X importtime -m hubctl ARGS`; return (process, names of the modules it imported)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "hubctl", *args], capture_output=True, text=True)
+    return proc, {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+
+
+def test_a_plain_verify_process_skips_typer_and_anything_else_still_goes_through_it(pulled):
+    proc, modules = imported("verify", str(pulled.dest), "--quick", "--quiet")
+    assert proc.returncode == 0 and "hubctl.verify" in modules
+    assert not {"typer", "click", "pydantic", "tqdm", "hubctl.cli"} & modules
+    for args in (["--help"], ["verify", "--help"], ["verify", str(pulled.dest), "--repair", "--quiet"]):
+        proc, modules = imported(*args)
+        assert proc.returncode == 0 and "typer" in modules and not {"torch", "transformers"} & modules, args
+
+
+def typer_cli(*args):
+    """The same command line, parsed by the typer app (no fast path)."""
+    code = "import sys; from hubctl.cli import main; sys.argv[0] = 'hubctl'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+
+
+def test_the_fast_path_and_the_typer_app_answer_the_same(pulled):
+    (pulled.dest / "extra.bin").write_bytes(b"x")
+    manifest = pulled.dest / ".hubctl" / "manifest.json"
+    seconds = re.compile(r'(in [0-9.]+ s|"seconds": [0-9.]+)')
+    for args in (["--json"], ["--quick", "--json"], ["--strict"], [], ["-q", "--quick", "--workers", "1"],
+                 [f"--manifest={manifest}", "--quick", "--json"], ["--manifest", str(manifest.parent / "no.json")]):
+        fast, slow = cli("verify", str(pulled.dest), *args), typer_cli("verify", str(pulled.dest), *args)
+        assert (fast.returncode, seconds.sub("", fast.stdout), fast.stderr) == (
+            slow.returncode, seconds.sub("", slow.stdout), slow.stderr), args
+
+
+@pytest.mark.parametrize("argv, plain", [
+    (["verify", "m"], VerifyArgs(Path("m"))),
+    (["verify", "--quick", "m", "-q", "--json", "--strict"], VerifyArgs(Path("m"), strict=True, quick=True, quiet=True,
+                                                                       as_json=True)),
+    (["verify", "--manifest", "l.json", "m", "--workers=3"], VerifyArgs(Path("m"), Path("l.json"), workers=3)),
+    (["verify", "m", "--help"], None), (["verify"], None), (["verify", "a", "b"], None), (["--version"], None),
+    (["pull", "a/b"], None), (["verify", "m", "--repair"], None), (["verify", "m", "--workers", "0"], None),
+    (["verify", "m", "--workers", "x"], None), (["verify", "m", "--manifest"], None), (["verify", "m", "-qq"], None),
+    (["verify", "--", "m"], None), (["verify", "m", "--manifest", "--quick"], None), (["verify", ""], None),
+])
+def test_only_plain_verify_command_lines_skip_typer(argv, plain):
+    assert plain_verify(argv) == plain
 
 
 # ---- reproducible pulls from a lockfile ----
