@@ -338,7 +338,8 @@ def quantize(
     out: Path = typer.Option(..., "--out", help="Output folder for the int4 GPTQ checkpoint (must not exist)."),
     bits: int = typer.Option(4, "--bits", help="Bits per weight (4)."),
     group_size: int = typer.Option(128, "--group-size", help="Columns sharing one scale."),
-    desc_act: bool = typer.Option(False, "--desc-act", help="Act-order: quantize columns by descending activation."),
+    desc_act: bool = typer.Option(False, "--desc-act", help="Act-order: quantize columns by descending activation (writes a permuted g_idx)."),
+    act_group_aware: bool = typer.Option(True, "--act-group-aware/--natural-order", help="Group-aware act-order (GAR): the act-order gain in natural checkpoint order."),
     damp: float = typer.Option(0.01, "--damp", min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal."),
     samples: int = typer.Option(64, "--samples", min=1, help="Calibration windows."),
     seq_len: int = typer.Option(256, "--seq-len", min=16, help="Tokens per calibration window."),
@@ -359,7 +360,8 @@ def quantize(
         from .quantize import QuantizeOptions
         from .quantize import quantize as do_quantize
 
-        options = QuantizeOptions(bits=bits, group_size=group_size, desc_act=desc_act, damp=damp, samples=samples,
+        options = QuantizeOptions(bits=bits, group_size=group_size, desc_act=desc_act,
+                                  act_group_aware=act_group_aware, damp=damp, samples=samples,
                                   seq_len=seq_len, device=device, seed=seed, calibration=calibration,
                                   max_memory=int(max_memory * 1e9) if max_memory else None, check=not no_check)
         bar = None
