@@ -290,17 +290,26 @@ def _groups(layer: Any, sample: tuple[Any, dict]) -> list[list[str]]:
 
 
 def _hessian(layer: Any, module: Any, stream: list[tuple[Any, dict]]) -> Any:
-    """2/N · XᵀX over every token the module sees in the stream."""
+    """2/N · XᵀX over every token the module sees in the stream.
+
+    Each batch's forward stops at the module's input: the rest of the layer is not needed for it.
+    """
+    import torch
+
     state = {"h": None, "n": 0}
 
-    def hook(m: Any, args: tuple, out: Any) -> None:
+    def hook(m: Any, args: tuple) -> None:
         x = args[0].reshape(-1, args[0].shape[-1]).float()
         state["h"] = x.T @ x if state["h"] is None else state["h"] + x.T @ x
         state["n"] += x.shape[0]
+        raise _Captured
 
-    handle = module.register_forward_hook(hook)
+    handle = module.register_forward_pre_hook(hook)
     try:
-        _run(layer, stream)
+        with torch.inference_mode():
+            for hidden, kw in stream:
+                with contextlib.suppress(_Captured):
+                    layer(hidden, **kw)
     finally:
         handle.remove()
     return state["h"] * (2.0 / max(1, state["n"]))
@@ -375,9 +384,10 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         layer.to(device=device, dtype=torch.float32)
         modules = linears(layer)
         original = {name: m.weight.data.clone() for name, m in modules.items()}
+        rounded = {name: rtn(w, spec).dequantize().to(device) for name, w in original.items()}
         src_stream = _run(layer, src_stream)
         for name, m in modules.items():
-            m.weight.data = rtn(original[name], spec).dequantize().to(device)
+            m.weight.data = rounded[name]
         rtn_stream = _run(layer, rtn_stream)
         for name, m in modules.items():
             m.weight.data = original[name].clone()
@@ -387,7 +397,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
                 w = modules[name].weight.data
                 result = gptq(w, h, spec)
                 dequant = result.dequantize().to(device)
-                losses.append(LayerLoss(index, name, proxy_loss(w, dequant, h), proxy_loss(w, rtn(w, spec).dequantize().to(device), h), result.damp))
+                losses.append(LayerLoss(index, name, proxy_loss(w, dequant, h), proxy_loss(w, rounded[name], h), result.damp))
                 modules[name].weight.data = dequant
                 packed[f"{prefix}.{index}.{name}"] = pack(result)
             del h

@@ -33,13 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def peak_rss_of(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall seconds, this child's own peak RSS (wait4, not the max over all children) and its stdout."""
+def peak_rss_of(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, this child's own peak RSS (wait4, not the max over all children) and its stdout.
+
+    cwd is the work folder: GPTQModel writes its gptq_log_*.log files into the current directory.
+    """
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -99,6 +102,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".bench/quantize")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    args.model, args.work = args.model.resolve(), args.work.resolve()
 
     args.work.mkdir(parents=True, exist_ok=True)
     cal, heldout, cal_digest = calibration(args.model, args.samples, args.seq_len)
@@ -120,7 +124,7 @@ def main() -> int:
         for name, command in tools.items():
             out = args.work / f"{name}-{i}"
             shutil.rmtree(out, ignore_errors=True)
-            seconds, peak, stdout = peak_rss_of(command(out), env)
+            seconds, peak, stdout = peak_rss_of(command(out), env, args.work)
             runs[name].append((seconds, peak))
             print(f"run {i + 1}/{args.runs} {name}: {seconds:.1f} s, peak RSS {peak / 1e9:.2f} GB", flush=True)
             if name == "hubctl":
