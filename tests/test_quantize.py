@@ -64,6 +64,15 @@ def test_gptq_layer_loss_is_below_round_to_nearest():
     assert proxy_loss(w, gptq(w, h, spec).dequantize(), h) < 0.8 * proxy_loss(w, rtn(w, spec).dequantize(), h)
 
 
+def test_clip_search_lowers_rounding_error_on_heavy_tailed_weights_and_keeps_exact_scales():
+    torch.manual_seed(0)
+    w = torch.distributions.StudentT(3.0).sample((256, 512)) * 0.02  # heavy tails, like real weights
+    plain, searched = rtn(w, QuantSpec(clip_search=False)), rtn(w, QuantSpec())
+    assert ((w - searched.dequantize()) ** 2).sum() < 0.9 * ((w - plain.dequantize()) ** 2).sum()
+    assert bool((searched.scales <= plain.scales).all()) and bool((searched.scales < plain.scales).any())
+    assert torch.equal(unpack(pack(searched)), searched.dequantize())  # the fp16 scales stay exact
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return tiny_model(tmp_path_factory.mktemp("tiny"))
