@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ExitCode, HubctlError, IntegrityError, UsageError
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs this entry point a few ms
 if TYPE_CHECKING:
     from .progress import Progress
     from .verify import VerifyReport
@@ -100,8 +99,7 @@ def hash_bar(silent: bool) -> NoBar:
     return NoBar() if silent or not sys.stderr.isatty() else HashBar()
 
 
-@dataclass(frozen=True)
-class VerifyArgs:
+class VerifyArgs(NamedTuple):
     """`hubctl verify`'s options (help texts in cli.py)."""
 
     folder: Path

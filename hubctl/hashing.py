@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 READ_SIZE = 8 << 20
 
 
-@dataclass(frozen=True)
-class Digests:
+class Digests(NamedTuple):
     """The hashes of one byte stream."""
 
     size: int

@@ -23,7 +23,8 @@ from typing import Callable
 from .constants import STATE_DIR
 from .errors import LocalIOError, UsageError
 from .manifest import Manifest, ManifestFile
-from .scan import hash_many, list_files
+from .listing import list_files
+from .scan import hash_many
 
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1"
 MODEL_SIGNING_PREDICATE = "https://model_signing/signature/v1.0"

@@ -4,6 +4,9 @@ Round-trip property: `Manifest.from_json(m.to_json()) == m`, and `to_json` is ca
 fixed key order), so a manifest committed to git diffs cleanly. `files_digest` covers only the file list
 (path, size, sha256), so the same content pulled from Hugging Face, a mirror or ModelScope has the same
 digest; it detects edits and truncation of the list, it is not a signature. No token is ever stored.
+
+The records here, and the others `verify` loads, are immutable NamedTuples rather than frozen dataclasses:
+`verify --quick` is timed as a whole process, and `import dataclasses` alone costs it ~10 ms.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import urllib.parse
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from . import __version__
 from .constants import STATE_DIR
@@ -22,10 +25,10 @@ from .errors import ManifestError
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+HEX = frozenset("0123456789abcdef")
 
 
-@dataclass(frozen=True)
-class ManifestFile:
+class ManifestFile(NamedTuple):
     path: str
     size: int
     sha256: str
@@ -54,8 +57,7 @@ def public_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-@dataclass(frozen=True)
-class Manifest:
+class _Fields(NamedTuple):
     source: str  # "hf", "modelscope" or "local"
     repo: str | None
     revision: str | None
@@ -65,17 +67,29 @@ class Manifest:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tool: str = f"hubctl {__version__}"
-    created: str = field(default_factory=lambda: Manifest.now())
+    created: str = ""  # empty: now
     schema_version: int = SCHEMA_VERSION
     provenance: dict | None = None  # how the files were made (e.g. quantized from which source, with what)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda f: f.path)))
+
+class Manifest(_Fields):
+    """A snapshot's lockfile; `files` is always sorted by path (so `to_json` is canonical)."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Manifest:
+        given = _Fields(*args, **kwargs)
+        files = tuple(sorted(given.files, key=lambda f: f.path))
+        return tuple.__new__(cls, given._replace(files=files, created=given.created or cls.now()))
+
+    def _replace(self, **changes: Any) -> Manifest:
+        """A copy with some fields changed, built (and so sorted) like a new manifest."""
+        return Manifest(**{**self._asdict(), **changes})
 
     @staticmethod
     def now() -> str:
         """UTC now, to the second, as manifests record it."""
-        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     @property
     def digest(self) -> str:
@@ -140,7 +154,7 @@ class Manifest:
         except (KeyError, TypeError, ValueError) as err:
             raise ManifestError(f"{origin}: malformed ({type(err).__name__}: {err})") from err
         for f in manifest.files:
-            if len(f.sha256) != 64 or any(c not in "0123456789abcdef" for c in f.sha256) or f.size < 0:
+            if len(f.sha256) != 64 or not HEX.issuperset(f.sha256) or f.size < 0:
                 raise ManifestError(f"{origin}: malformed entry for {f.path!r}")
         if len({f.path for f in manifest.files}) != len(manifest.files):
             raise ManifestError(f"{origin}: duplicate file paths")

@@ -12,10 +12,11 @@ import heapq
 import itertools
 import os
 import shutil
+import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import constants
@@ -38,7 +39,7 @@ from .progress import Progress, Silent, human_size
 from .safepath import check_remote_path, local_path
 from .scan import hash_path
 from .sources import HubSource, RemoteFile, Snapshot, get_source
-from .stamps import read_stamp, write_stamp
+from .stamps import Stamp, read_index, valid_stamp, write_stamp
 from .transfer import Cancelled, Candidate, FileResult, Options, download
 
 
@@ -208,12 +209,17 @@ def _lock_path(dest: Path, path: str) -> Path:
     return dest / constants.STATE_DIR / "locks" / (hashlib.sha256(path.encode()).hexdigest()[:32] + ".lock")
 
 
-def present(dest: Path, remote: RemoteFile) -> FileResult | None:
-    """The file under its final name, if it already has the expected content (stamp or re-hash)."""
+def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp]) -> FileResult | None:
+    """The file under its final name, if it already has the expected content: a stamp still valid (in the
+    folder's `index`, which verify writes, or the file's own, which pull writes), or else a re-hash."""
     final = dest / remote.path
-    if not final.is_file() or final.is_symlink() or final.stat().st_size != remote.size:
+    try:
+        st = os.lstat(final)
+    except OSError:
         return None
-    stamp = read_stamp(dest, remote.path)
+    if not stat.S_ISREG(st.st_mode) or st.st_size != remote.size:
+        return None
+    stamp = valid_stamp(dest, remote.path, st, index)
     if stamp is None:
         digests = hash_path(final, git_sha1=remote.git_sha1 is not None)
         if (remote.sha256 and digests.sha256 != remote.sha256) or (remote.git_sha1 and digests.git_sha1 != remote.git_sha1):
@@ -263,6 +269,7 @@ class _Run:
     failed: list[FailedFile] = field(default_factory=list)
     fatal: list[HubctlError] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    index: dict[str, Stamp] = field(default_factory=dict)  # the folder's stamp index, read once
 
     def candidates(self, remote: RemoteFile) -> list[Candidate]:
         return [Candidate(e, self.source.file_url(e, self.snapshot, remote.path)) for e in self.health.ranked()]
@@ -284,7 +291,7 @@ class _Run:
                 self.progress.note(f"waiting for {remote.path}: locked by {lease.describe_holder()} ({waiting:.0f} s)")
             return 0.5
         try:
-            result = present(dest, remote)
+            result = present(dest, remote, self.index)
             if result is None:
                 self.progress.file_started(remote.path)
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -361,15 +368,17 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     for remote in files:
         local_path(dest, remote.path)
 
+    index = read_index(dest)
     with ThreadPoolExecutor(max(1, request.workers), thread_name_prefix="hubctl-check") as pool:
-        checked = list(pool.map(lambda f: (f, present(dest, f)), files))
+        checked = list(pool.map(lambda f: (f, present(dest, f, index)), files))
     done = [r for _, r in checked if r is not None]
     # Largest first: the biggest file is the long pole, and small files fill the other workers around it.
     todo = sorted((f for f, r in checked if r is None), key=lambda f: -f.size)
     check_space(dest, todo)
 
     options = Options(connections=max(1, request.connections), fsync=request.fsync)
-    run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done))
+    run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done),
+               index=index)
     total = sum(f.size for f in files)
     progress.start(total, total - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
     try:
@@ -392,7 +401,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
                 exclude=request.exclude,
             )
         else:  # the folder is now exactly what the lockfile pins, wherever the bytes came from
-            manifest = replace(pinned, files=files_done, endpoints=request.endpoints, created=Manifest.now())
+            manifest = pinned._replace(files=files_done, endpoints=request.endpoints, created=Manifest.now())
         manifest_path = default_path(dest)
         write_manifest(manifest, manifest_path)
         if request.manifest_out:

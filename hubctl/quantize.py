@@ -18,7 +18,7 @@ import resource
 import shutil
 import struct
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -483,7 +483,7 @@ def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qu
     provenance = {"quantized_from": {"folder": src.name, "files_digest": report.source_digest},
                   "quantization": qconfig | {"samples": options.samples, "seq_len": options.seq_len, "seed": options.seed},
                   "calibration_sha256": report.calibration_sha256, "tool": f"hubctl {__version__}"}
-    write_manifest(replace(manifest, provenance=provenance), default_path(out))
+    write_manifest(manifest._replace(provenance=provenance), default_path(out))
 
 
 def _check(folder: Path, eval_windows: list[list[int]], device: str) -> tuple[float, dict]:

@@ -7,7 +7,6 @@ Extra files are never deleted (nothing is lost): with --strict they remain a fai
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from .errors import UsageError
@@ -38,4 +37,4 @@ def repair(report: VerifyReport, request: PullRequest, progress: Progress | None
     if error is not None:
         raise error
     after = verify(Path(report.folder), report.manifest_path, strict=report.strict, quick=True)
-    return replace(after, repaired=broken)
+    return after._replace(repaired=broken)

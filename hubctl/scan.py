@@ -1,4 +1,4 @@
-"""List and hash a local folder fast, with flat memory.
+"""Hash local files fast, with flat memory.
 
 Files hash in parallel (hashlib releases the GIL); inside a large file, a reader thread fills the next
 buffer while the current one is hashed, so even a single file runs above a plain one-core hashlib loop
@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .constants import STATE_DIR
 from .hashing import Digests, StreamHasher
 
 BLOCK = 8 << 20  # pipelined reads
@@ -28,33 +27,6 @@ PLAIN_BLOCK = 1 << 20  # reads when every core already hashes a file: a reused b
 PIPELINE_MIN = 4 * BLOCK  # smaller files are read and hashed in one thread
 _DEPTH = 3
 _buffers = threading.local()
-
-
-def list_files(root: Path) -> tuple[list[str], list[str]]:
-    """Relative POSIX paths under root: (regular files, other entries such as symlinks), without .hubctl/.
-
-    Entry types come from the directory listing (os.scandir), so listing costs no stat per file. Like
-    os.walk, a directory that cannot be read is skipped.
-    """
-    files: list[str] = []
-    others: list[str] = []
-    _walk(str(root), "", files, others)
-    return sorted(files), sorted(others)
-
-
-def _walk(folder: str, prefix: str, files: list[str], others: list[str]) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        rel = prefix + entry.name
-        if not prefix and entry.name == STATE_DIR and entry.is_dir():
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            _walk(entry.path, rel + "/", files, others)
-        else:
-            (files if entry.is_file(follow_symlinks=False) else others).append(rel)
 
 
 def hash_path(

@@ -5,8 +5,9 @@ without hashing it again. Any write to the file changes mtime/ctime and voids th
 cache of a past verification, not a proof (`hubctl verify` without --quick re-hashes everything).
 
 Two stores, same meaning: one small file per path (pull's parallel workers and processes write those
-without coordinating), and one index of a whole folder (verify writes it in one go), so that a repeat
-`verify --quick` reads one file instead of thousands. Either is trusted only while it matches the stat.
+without coordinating), and one index of a whole folder, which verify writes in one go (one file per path
+cost a verify of 207 files 74 ms), so that a repeat `verify --quick` reads one file instead of thousands.
+Readers (verify --quick, pull's resume check) look in both; either is trusted only while it matches the stat.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .constants import STATE_DIR
 
 INDEX_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     path: str
     size: int
     mtime_ns: int
@@ -70,11 +70,18 @@ def write_stamp(
     `hashed` is the file's stat from before it was hashed: if the file changed since (written while it was
     being read), nothing is recorded and None is returned.
     """
-    stamp = Stamp.of(path, os.stat(dest / path), sha256, git_sha1)
-    if hashed is not None and not stamp.matches(hashed):
-        return None
-    _replace(_stamp_file(dest, path), json.dumps(asdict(stamp)))
+    stamp = fresh_stamp(dest, path, sha256, git_sha1, hashed)
+    if stamp is not None:
+        _replace(_stamp_file(dest, path), json.dumps(stamp._asdict()))
     return stamp
+
+
+def fresh_stamp(
+    dest: Path, path: str, sha256: str, git_sha1: str | None = None, hashed: os.stat_result | None = None
+) -> Stamp | None:
+    """The stamp for dest/path as it is now, or None if it changed since `hashed` (see write_stamp)."""
+    stamp = Stamp.of(path, os.stat(dest / path), sha256, git_sha1)
+    return None if hashed is not None and not stamp.matches(hashed) else stamp
 
 
 def read_stamp(dest: Path, path: str, st: os.stat_result | None = None) -> Stamp | None:
@@ -102,7 +109,7 @@ def read_index(dest: Path) -> dict[str, Stamp]:
 
 def write_index(dest: Path, stamps: dict[str, Stamp]) -> None:
     """Replace the folder's stamp index with these stamps (atomic)."""
-    rows = {path: list(astuple(stamp))[1:] for path, stamp in stamps.items()}
+    rows = {path: list(stamp[1:]) for path, stamp in stamps.items()}
     _replace(_index_file(dest), json.dumps({"version": INDEX_VERSION, "stamps": rows}, separators=(",", ":")))
 
 

@@ -11,20 +11,19 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .manifest import Manifest, ManifestFile, default_path, read_manifest
-from .scan import hash_many, list_files
-from .stamps import Stamp, read_index, valid_stamp, write_index, write_stamp
+from .listing import list_files
+from .stamps import Stamp, fresh_stamp, read_index, valid_stamp, write_index
 
 OK, MISSING, SIZE, HASH, EXTRA, NOT_FILE, UNREADABLE = (
     "ok", "missing", "size_mismatch", "hash_mismatch", "extra", "not_a_file", "unreadable"
 )
 
 
-@dataclass(frozen=True)
-class FileCheck:
+class FileCheck(NamedTuple):
     """The verdict on one path."""
 
     path: str
@@ -36,7 +35,7 @@ class FileCheck:
     stamped: bool = False  # accepted by --quick from its stamp, not re-hashed
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
+        return {k: v for k, v in self._asdict().items() if v is not None and v is not False}
 
     def describe(self) -> str:
         if self.status == SIZE:
@@ -46,8 +45,7 @@ class FileCheck:
         return f"{self.path}: {self.status.replace('_', ' ')}"
 
 
-@dataclass(frozen=True)
-class VerifyReport:
+class VerifyReport(NamedTuple):
     folder: Path
     manifest_path: Path
     manifest: Manifest
@@ -56,7 +54,7 @@ class VerifyReport:
     quick: bool
     bytes_hashed: int
     seconds: float
-    repaired: tuple[str, ...] = field(default=())
+    repaired: tuple[str, ...] = ()
 
     @property
     def problems(self) -> tuple[FileCheck, ...]:
@@ -113,9 +111,7 @@ def _precheck(
 
 
 class _Pass:
-    """One verify's working state: verdicts so far, valid stamps (the next index), files left to hash.
-
-    A plain class: each dataclass costs ~1.5 ms of start-up, and `verify --quick` is timed as a process."""
+    """One verify's working state: verdicts so far, valid stamps (the next index), files left to hash."""
 
     def __init__(self) -> None:
         self.checks: dict[str, FileCheck] = {}
@@ -135,6 +131,10 @@ class _Pass:
                 self.to_hash[entry.path] = (entry, verdict)
 
     def hash(self, folder: Path, workers: int | None, progress: Callable[[int], None] | None) -> None:
+        if not self.to_hash:
+            return
+        from .scan import hash_many  # threads and buffers: not loaded by a --quick with nothing to hash
+
         for path, result in hash_many(folder, self.to_hash, workers=workers, progress=progress).items():
             entry, st = self.to_hash[path]
             if isinstance(result, OSError):
@@ -193,9 +193,9 @@ def verify(
 
 
 def _restamp(folder: Path, entry: ManifestFile, hashed: os.stat_result, stamps: dict[str, Stamp]) -> None:
-    """Record the verification for --quick; a read-only folder simply gets no stamps."""
+    """Record the verification for --quick (in the index that verify writes at the end)."""
     try:
-        stamp = write_stamp(folder, entry.path, entry.sha256, entry.git_sha1, hashed)
+        stamp = fresh_stamp(folder, entry.path, entry.sha256, entry.git_sha1, hashed)
     except OSError:
         return
     if stamp is not None:

@@ -146,6 +146,17 @@ def test_quick_reads_one_stamp_index_written_by_a_full_verify(pulled):
     assert code == 0 and report["bytes_hashed"] == 0 and all(f.get("stamped") for f in report["files"])
 
 
+def test_a_pull_after_verify_trusts_the_index_and_hashes_nothing(pulled, monkeypatch):
+    """Verify writes one index, not a stamp per file; pull (and so --repair) must still find its stamps."""
+    shutil.rmtree(pulled.dest / ".hubctl" / "stamps")
+    assert verify_json(pulled.dest)[0] == 0
+    assert not (pulled.dest / ".hubctl" / "stamps").exists()
+    hashed = []
+    monkeypatch.setattr("hubctl.pull.hash_path", lambda path, **kw: hashed.append(path))
+    report = pull(PullRequest(repo="acme/tiny", source="hf", dest=pulled.dest, endpoints=(pulled.srv.endpoint,)))
+    assert report.ok and hashed == [] and report.bytes_fetched == 0
+
+
 @pytest.mark.parametrize("garbage", [b"{not json", b"[1, 2]", b'{"version": 1, "stamps": {"config.json": 7}}',
                                      b'{"version": 99, "stamps": {}}'])
 def test_a_corrupt_stamp_index_is_ignored_and_rewritten(pulled, garbage):
