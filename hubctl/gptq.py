@@ -32,6 +32,7 @@ class QuantSpec:
     act_group_aware: bool = True  # ignored with desc_act, which reorders every column
     damp: float = 0.01
     clip_search: bool = True
+    refit_scales: bool = True
 
     @property
     def maxq(self) -> int:
@@ -66,20 +67,30 @@ class Quantized:
 # square and on SmolLM2 as good as 2.4 (GPTQ 41.1 vs 41.9, RTN 53.1 vs 56.2; source 32.0).
 CLIP_NORM = 3
 CLIP_SHRINK = tuple(s / 20 for s in range(20, 4, -1))  # 1.0, 0.95, ..., 0.25
+_FIT_ROWS = 128  # 16 candidates x 128 rows x 128 columns of fp32: 1 MiB of temporaries per chunk
 
 
 def _fit(w: torch.Tensor, maxq: int, clip_search: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-row symmetric scale (fp16-exact) and zero for a block of columns w [rows, cols]."""
     xmax = w.abs().amax(dim=1)
     xmax = torch.where(xmax == 0, torch.ones_like(xmax), xmax)
-    zero = torch.full_like(xmax, (maxq + 1) // 2)
+    half = (maxq + 1) // 2
+    zero = torch.full_like(xmax, half)
     shrink = torch.tensor(CLIP_SHRINK if clip_search else (1.0,), device=w.device)
     scales = (2 * shrink[:, None] * xmax[None, :] / maxq).half().float()  # [candidates, rows]
     scales = torch.where(scales == 0, torch.full_like(scales, 2.0**-24), scales)  # fp16 underflow guard
     if not clip_search:
         return scales[0], zero
-    q = _round(w[None], scales[:, :, None], zero[None, :, None], maxq)
-    err = (w[None] - scales[:, :, None] * (q - zero[None, :, None])).abs_().pow_(CLIP_NORM).sum(dim=2)
+    # The error of every candidate, in row chunks whose temporaries stay in cache, computed in place;
+    # round(w/s) clamped to [-half, maxq-half] is exactly _round's q - zero.
+    err = torch.empty_like(scales)
+    for r0 in range(0, w.shape[0], _FIT_ROWS):
+        rows = w[r0 : r0 + _FIT_ROWS][None]
+        s = scales[:, r0 : r0 + _FIT_ROWS, None]
+        t = torch.div(rows, s)
+        t.round_().clamp_(-half, maxq - half).mul_(s)
+        torch.sub(rows, t, out=t)
+        err[:, r0 : r0 + _FIT_ROWS] = t.abs_().pow_(CLIP_NORM).sum(dim=2)
     best = err.argmin(dim=0)  # the first minimum: the least clipping among equals
     return scales.gather(0, best[None]).squeeze(0), zero
 
@@ -131,47 +142,89 @@ def _serial_on_cpu(device: torch.device) -> Iterator[None]:
 def gptq(w: torch.Tensor, h: torch.Tensor, spec: QuantSpec) -> Quantized:
     """Quantize w [out, in] given the input Hessian h [in, in] (both fp32, same device)."""
     with _serial_on_cpu(w.device):
-        return _gptq(w, h, spec)
+        result = _gptq(w, h, spec)
+    return refit_scales(w.float(), h.float(), result) if spec.refit_scales else result
+
+
+def refit_scales(w: torch.Tensor, h: torch.Tensor, result: Quantized) -> Quantized:
+    """Re-solve each row's group scales for GPTQ's own objective, the integers fixed; keep what lowers it.
+
+    A group's scale is fitted when GPTQ reaches the group, before error feedback moves that group's later
+    columns, so it fits weights that are not the ones finally rounded. With q fixed, a row's dequantized
+    weights are linear in its G scales (ŵ = Σ_g s_g·d_g, d = q - zero on group g's columns), so
+    min (w - ŵ) H (w - ŵ)ᵀ is a G×G solve per row: (Dᵀ H D) s = Dᵀ H w. The new scales are rounded to fp16
+    (they must reproduce the stored checkpoint), a non-positive one keeps its old value, and a row keeps its
+    old scales unless the new ones give it a lower loss.
+    """
+    device = w.device
+    idx = result.g_idx.long().to(device)
+    groups = result.scales.shape[0]
+    d = result.q.to(device).float() - result.zeros.to(device).float()[idx].T  # [rows, in]
+    onehot = torch.nn.functional.one_hot(idx, groups).float()  # [in, G]
+    gram = torch.empty(d.shape[0], groups, groups, device=device)
+    for g in range(groups):
+        cols = idx == g
+        gram[:, g] = ((d[:, cols] @ h[cols]) * d) @ onehot
+    gram = gram.double()
+    rhs = (((w @ h) * d) @ onehot).double()  # [rows, G]
+    ridge = 1e-6 * gram.diagonal(dim1=1, dim2=2).mean(dim=1).clamp_min(1e-12)
+    eye = torch.eye(groups, dtype=torch.float64, device=device)
+    old = result.scales.to(device).T.double()  # [rows, G]
+    new = torch.linalg.solve(gram + ridge[:, None, None] * eye, rhs).half().double()
+    new = torch.where(new > 0, new, old)
+    # loss(s) = wHwᵀ - 2 s·rhs + sᵀ gram s per row, so the change needs no second pass over H.
+    quad = lambda s: torch.einsum("rg,rgk,rk->r", s, gram, s)  # noqa: E731
+    better = quad(new) - quad(old) - 2 * ((new - old) * rhs).sum(dim=1) < 0
+    scales = torch.where(better[:, None], new, old).T.half().cpu()
+    return Quantized(result.q, scales, result.zeros, result.g_idx, result.damp)
 
 
 def _gptq(w: torch.Tensor, h: torch.Tensor, spec: QuantSpec) -> Quantized:
-    w = w.float().clone()
+    """The column loop on Wᵀ: each column of W is a contiguous row of `wt`, and the update of the block's
+    later columns is one rank-1 BLAS call (addr_), written into preallocated rows; 2.4-3.9x faster on CPU
+    than slicing columns out of W with a dozen temporaries per column (3072x128 block: 13 vs 52 ms)."""
     h = h.float().clone()
     rows, cols = w.shape
     gs = spec.group_size if spec.group_size > 0 else cols
     dead = torch.diag(h) == 0
     h[dead, dead] = 1
-    w[:, dead] = 0
     perm = processing_order(torch.diag(h), gs, spec)
-    w, h = w[:, perm], h[perm][:, perm]
+    h = h[perm][:, perm]
     u, damp = _inverse_cholesky(h, spec.damp)
+    wt = w.float().T[perm].contiguous()  # [in, out], in processing order
+    wt[dead[perm]] = 0
 
-    q = torch.zeros_like(w)
+    qt = torch.empty_like(wt)
+    errs = torch.empty(gs, rows, dtype=torch.float32, device=w.device)
     n_groups = (cols + gs - 1) // gs
     scales = torch.zeros(n_groups, rows, dtype=torch.float32, device=w.device)
     zeros = torch.zeros(n_groups, rows, dtype=torch.float32, device=w.device)
     for i1 in range(0, cols, gs):  # blocks are groups: each group's scale sees the updated weights
         i2 = min(i1 + gs, cols)
-        w1 = w[:, i1:i2].clone()
-        u1 = u[i1:i2, i1:i2]
-        err1 = torch.zeros_like(w1)
-        scale, zero = _fit(w1, spec.maxq, spec.clip_search)
+        block, u1, err1 = wt[i1:i2], u[i1:i2, i1:i2], errs[: i2 - i1]
+        pivots = torch.diagonal(u1).tolist()
+        scale, zero = _fit(block.T, spec.maxq, spec.clip_search)
         group = i1 // gs if spec.desc_act else int(perm[i1]) // gs  # GAR blocks are whole original groups
         scales[group], zeros[group] = scale, zero
         for i in range(i2 - i1):
-            col = w1[:, i]
-            qcol = _round(col, scale, zero, spec.maxq)
-            q[:, i1 + i] = qcol
-            err = (col - scale * (qcol - zero)) / u1[i, i]
-            w1[:, i:] -= err[:, None] * u1[i, i:][None, :]
-            err1[:, i] = err
-        w[:, i2:] -= err1 @ u[i1:i2, i2:]
+            col, qcol, err = block[i], qt[i1 + i], err1[i]
+            torch.div(col, scale, out=qcol)  # = _round(col, scale, zero), in place
+            qcol.round_().add_(zero).clamp_(0, spec.maxq)
+            torch.sub(qcol, zero, out=err)
+            err.mul_(scale)
+            torch.sub(col, err, out=err)
+            err.div_(pivots[i])
+            if i + 1 < i2 - i1:
+                block[i + 1 :].addr_(u1[i, i + 1 :], err, alpha=-1)
+        if i2 < cols:
+            wt[i2:].addmm_(u[i1:i2, i2:].T, err1, alpha=-1)
 
     inverse = torch.argsort(perm)
     g_idx = torch.arange(cols, dtype=torch.int32, device=w.device) // gs
     if spec.desc_act:
         g_idx = g_idx[inverse]
-    return Quantized(q[:, inverse].to(torch.int32).cpu(), scales.half().cpu(), zeros.to(torch.int32).cpu(), g_idx.cpu(), damp)
+    q = qt[inverse].T.to(torch.int32).contiguous()
+    return Quantized(q.cpu(), scales.half().cpu(), zeros.to(torch.int32).cpu(), g_idx.cpu(), damp)
 
 
 def processing_order(diag: torch.Tensor, gs: int, spec: QuantSpec) -> torch.Tensor:

@@ -44,6 +44,7 @@ class QuantizeOptions:
     act_group_aware: bool = True
     damp: float = 0.01
     clip_search: bool = True
+    refit_scales: bool = True
     samples: int = 64
     seq_len: int = 256
     device: str = "auto"
@@ -326,9 +327,11 @@ def _perplexity(model: Any, stream: list[tuple[Any, dict]], windows: list[list[i
     with torch.inference_mode():
         for b, (hidden, _) in enumerate(stream):
             labels = torch.tensor(windows[b * batch : (b + 1) * batch], device=device)
-            logits = head(norm(hidden)).float()
-            loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), reduction="sum")
-            nll += float(loss)
+            # One window's logits at a time, for the positions that predict a token: a batch's fp32 logits
+            # (8 x 256 x 49152 on SmolLM2) and cross_entropy's copies were 1.2 GB, most of quantize's peak.
+            for row in range(hidden.shape[0]):
+                logits = head(norm(hidden[row, :-1])).float()
+                nll += float(F.cross_entropy(logits, labels[row, 1:], reduction="sum"))
             count += labels[:, 1:].numel()
     return math.exp(nll / count)
 
@@ -378,7 +381,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
 
     spec = QuantSpec(bits=options.bits, group_size=options.group_size, desc_act=options.desc_act,
                      act_group_aware=options.act_group_aware, damp=options.damp,
-                     clip_search=options.clip_search)
+                     clip_search=options.clip_search, refit_scales=options.refit_scales)
     packed: dict[str, dict[str, Any]] = {}
     losses: list[LayerLoss] = []
     source_dtype = next(model.parameters()).dtype
@@ -445,7 +448,8 @@ def _quantization_config(options: QuantizeOptions) -> dict:
             "act_group_aware": options.act_group_aware and not options.desc_act, "sym": True,
             "lm_head": False, "quant_method": "gptq", "checkpoint_format": "gptq", "pack_dtype": "int32",
             "damp_percent": options.damp, "true_sequential": True, "static_groups": False,
-            "meta": {"quantizer": [f"hubctl:{__version__}"], "mse": CLIP_NORM if options.clip_search else 0.0}}
+            "meta": {"quantizer": [f"hubctl:{__version__}"], "mse": CLIP_NORM if options.clip_search else 0.0,
+                     "scale_refit": options.refit_scales}}
 
 
 def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: QuantizeOptions, report: QuantizeReport) -> None:

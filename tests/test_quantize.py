@@ -73,6 +73,19 @@ def test_clip_search_lowers_rounding_error_on_heavy_tailed_weights_and_keeps_exa
     assert torch.equal(unpack(pack(searched)), searched.dequantize())  # the fp16 scales stay exact
 
 
+@pytest.mark.parametrize("desc_act", [False, True])
+def test_refitted_scales_lower_the_layer_loss_and_stay_exact_and_positive(desc_act):
+    x = correlated_inputs(2048, 576)
+    h = 2 * x.T @ x / len(x)
+    torch.manual_seed(0)
+    w = torch.distributions.StudentT(3.0).sample((96, 576)) * 0.02
+    fitted, refitted = (gptq(w, h, QuantSpec(desc_act=desc_act, refit_scales=r)) for r in (False, True))
+    assert torch.equal(refitted.q, fitted.q) and torch.equal(refitted.g_idx, fitted.g_idx)
+    assert proxy_loss(w, refitted.dequantize(), h) < 0.97 * proxy_loss(w, fitted.dequantize(), h)
+    assert bool((refitted.scales > 0).all()) and not torch.equal(refitted.scales, fitted.scales)
+    assert torch.equal(unpack(pack(refitted)), refitted.dequantize())
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return tiny_model(tmp_path_factory.mktemp("tiny"))
