@@ -62,41 +62,11 @@ def progress_for(silent: bool) -> Progress:
     return Silent() if silent else (Bar() if sys.stderr.isatty() else Lines())
 
 
-class NoBar:
-    def start(self, total: int) -> None:
-        pass
+def hash_bar(silent: bool) -> Progress:
+    """Bytes hashed: a bar on a terminal, nothing in logs or with --quiet/--json."""
+    from .progress import Bar, Silent
 
-    def advance(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class HashBar(NoBar):
-    """Bytes hashed, on a terminal; none (and no tqdm import) when nothing needs hashing."""
-
-    def __init__(self) -> None:
-        self._bar = None
-
-    def start(self, total: int) -> None:
-        if not total:
-            return
-        from tqdm import tqdm
-
-        self._bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1000, desc="verify", file=sys.stderr)
-
-    def advance(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def hash_bar(silent: bool) -> NoBar:
-    return NoBar() if silent or not sys.stderr.isatty() else HashBar()
+    return Silent() if silent or not sys.stderr.isatty() else Bar("hashing")
 
 
 class VerifyArgs(NamedTuple):

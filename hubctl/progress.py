@@ -1,9 +1,10 @@
-"""How a pull shows progress: a tqdm bar on a terminal, one line per file in logs, or nothing."""
+"""How a pull (and the hashing of verify and manifest) shows progress: a tqdm bar on a terminal, one line
+per file in logs, or nothing. Neither tqdm nor threading is imported until a bar or a log is made:
+`verify --quick` loads this module and is timed as a process."""
 
 from __future__ import annotations
 
 import sys
-import threading
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of its start-up
@@ -19,7 +20,7 @@ def human_size(n: float) -> str:
 
 
 class Progress(Protocol):
-    def start(self, total: int, done: int, files: int) -> None: ...
+    def start(self, total: int, done: int = 0, files: int = 0) -> None: ...
     def advance(self, n: int) -> None: ...
     def file_started(self, path: str) -> None: ...
     def file_done(self, path: str, result: FileResult | None = None) -> None:
@@ -31,7 +32,7 @@ class Progress(Protocol):
 class Silent:
     """--quiet and --json: nothing on stderr except errors (printed by the CLI)."""
 
-    def start(self, total: int, done: int, files: int) -> None:
+    def start(self, total: int, done: int = 0, files: int = 0) -> None:
         pass
 
     def advance(self, n: int) -> None:
@@ -54,6 +55,8 @@ class Lines(Silent):
     """Not a terminal (CI logs): a line per finished file and per notable event."""
 
     def __init__(self) -> None:
+        import threading
+
         self._lock = threading.Lock()
 
     def file_done(self, path: str, result: FileResult | None = None) -> None:
@@ -68,18 +71,22 @@ class Lines(Silent):
 
 
 class Bar(Lines):
-    """A terminal: one byte-progress bar with the files in flight; notes print above it."""
+    """A terminal: one byte-progress bar with the files in flight; notes print above it. `label` names the
+    bar (else the file count); with nothing to do (total 0) there is no bar."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str | None = None) -> None:
         super().__init__()
         self._bar = None
+        self._label = label
         self._active: list[str] = []
 
-    def start(self, total: int, done: int, files: int) -> None:
+    def start(self, total: int, done: int = 0, files: int = 0) -> None:
+        if not total:
+            return
         from tqdm import tqdm
 
         self._bar = tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1000,
-                         desc=f"{files} files", dynamic_ncols=True, file=sys.stderr)
+                         desc=self._label or f"{files} files", dynamic_ncols=True, file=sys.stderr)
 
     def advance(self, n: int) -> None:
         if self._bar is not None:

@@ -3,6 +3,10 @@
 Hashes follow git and git-lfs exactly (blob sha1, pointer sha1, sha256, tree and commit objects), so the
 official clients and hubctl's verifier see the same identifiers a real hub would give them, and commit
 shas are stable across runs and machines for the same content.
+
+The server imports nothing from hubctl's client: its hashing is written apart from `scan.py` and
+`hashing.py` on purpose, since it is the reference the client is tested against, and a shared bug would
+pass every test.
 """
 
 from __future__ import annotations
