@@ -390,7 +390,10 @@ def quantize(
             print(f"quantized {report.quantized_modules} linear layers of {src} to int4 g{group_size} in {report.seconds:.1f} s "
                   f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}")
             print(f"perplexity on held-out text: source {report.ppl_source:.3f}, RTN int4 {report.ppl_rtn:.3f}, "
-                  f"GPTQ int4 {report.ppl_gptq:.3f}" + (f" (loaded back: {report.loaded_ppl:.3f})" if report.loaded_ppl else ""))
+                  f"GPTQ int4 {report.ppl_gptq:.3f}")
+            if report.loaded_ppl:
+                print(f"loaded back through transformers + gptqmodel: perplexity {report.loaded_ppl:.3f} on the first "
+                      f"{report.loaded_windows} windows (hubctl: {report.loaded_expected:.3f})")
             print(f"layer loss: GPTQ below RTN on {len(report.losses) - worse} of {len(report.losses)} linears; "
                   f"report: {out / 'quant_report.json'}")
             if report.smoke:

@@ -29,6 +29,10 @@ from .errors import LocalIOError, UsageError
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 SKIP_FILES = {"config.json", "quantize_config.json", "quant_report.json", "model.safetensors.index.json",
               "pytorch_model.bin.index.json"}
+# The load-back check scores the first windows of the held-out text through the real int4 kernels: gptqmodel's
+# CPU kernel takes ~25 s per 256-token window on a 2-core VM (all 8 made the check 4 minutes), CUDA all of them.
+CHECK_WINDOWS = {"cpu": 2}
+LOADED_TOLERANCE = 0.03  # bf16 int4 kernels vs fp32 fake-quant: 0.1-0.2 % apart on SmolLM2
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
 
 
@@ -77,7 +81,9 @@ class QuantizeReport:
     options: dict
     seconds: float = 0.0
     peak_memory_bytes: int = 0
-    loaded_ppl: float | None = None
+    loaded_ppl: float | None = None  # through transformers + gptqmodel, on the first `loaded_windows` windows
+    loaded_windows: int = 0
+    loaded_expected: float | None = None  # hubctl's own GPTQ perplexity on those windows
     smoke: dict | None = None
     quantized_modules: int = 0
 
@@ -96,6 +102,7 @@ class QuantizeReport:
     def to_dict(self) -> dict:
         return {**self.quality(), "output": str(self.output), "seconds": round(self.seconds, 2),
                 "peak_memory_bytes": self.peak_memory_bytes, "loaded_perplexity": self.loaded_ppl,
+                "loaded_windows": self.loaded_windows, "loaded_expected_perplexity": self.loaded_expected,
                 "smoke": self.smoke, "quantized_modules": self.quantized_modules}
 
 
@@ -317,13 +324,14 @@ def _hessian(layer: Any, module: Any, stream: list[tuple[Any, dict]]) -> Any:
     return state["h"] * (2.0 / max(1, state["n"]))
 
 
-def _perplexity(model: Any, stream: list[tuple[Any, dict]], windows: list[list[int]], batch: int, device: str) -> float:
+def _window_nll(model: Any, stream: list[tuple[Any, dict]], windows: list[list[int]], batch: int, device: str) -> list[float]:
+    """Summed next-token NLL of each window, from the final hidden states of the layer-by-layer pass."""
     import torch
     import torch.nn.functional as F
 
     norm = final_norm(model).to(device=device, dtype=torch.float32)
     head = model.get_output_embeddings().to(device=device, dtype=torch.float32)
-    nll, count = 0.0, 0
+    nll: list[float] = []
     with torch.inference_mode():
         for b, (hidden, _) in enumerate(stream):
             labels = torch.tensor(windows[b * batch : (b + 1) * batch], device=device)
@@ -331,9 +339,12 @@ def _perplexity(model: Any, stream: list[tuple[Any, dict]], windows: list[list[i
             # (8 x 256 x 49152 on SmolLM2) and cross_entropy's copies were 1.2 GB, most of quantize's peak.
             for row in range(hidden.shape[0]):
                 logits = head(norm(hidden[row, :-1])).float()
-                nll += float(F.cross_entropy(logits, labels[row, 1:], reduction="sum"))
-            count += labels[:, 1:].numel()
-    return math.exp(nll / count)
+                nll.append(float(F.cross_entropy(logits, labels[row, 1:], reduction="sum")))
+    return nll
+
+
+def _perplexity(nll: list[float], windows: list[list[int]]) -> float:
+    return math.exp(sum(nll) / sum(len(w) - 1 for w in windows[: len(nll)]))
 
 
 # ---------------------------------------------------------------- the job
@@ -415,7 +426,8 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         layer.to(device="cpu", dtype=source_dtype)
         if progress:
             progress(index + 1, len(layers))
-    ppl = [_perplexity(model, s, eval_windows, options.batch, device) for s in (src_stream, rtn_stream, gptq_stream)]
+    nll = [_window_nll(model, s, eval_windows, options.batch, device) for s in (src_stream, rtn_stream, gptq_stream)]
+    ppl = [_perplexity(n, eval_windows) for n in nll]
 
     source_manifest = default_path(src)
     source_digest = (read_manifest(source_manifest) if source_manifest.exists() else manifest_for_folder(src)).digest
@@ -431,7 +443,10 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         _save(model, src, tmp, packed, options, report)
         if options.check:
             with contextlib.redirect_stdout(sys.stderr):  # gptqmodel logs to stdout; --json owns it
-                report.loaded_ppl, report.smoke = _check(tmp, eval_windows, device)
+                check = eval_windows[: CHECK_WINDOWS.get(device, len(eval_windows))]
+                report.loaded_expected = _perplexity(nll[2][: len(check)], check)
+                report.loaded_ppl, report.smoke = _check(tmp, check, report.loaded_expected, device)
+                report.loaded_windows = len(check)
         tmp.rename(dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -490,8 +505,10 @@ def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qu
     write_manifest(manifest._replace(provenance=provenance), default_path(out))
 
 
-def _check(folder: Path, eval_windows: list[list[int]], device: str) -> tuple[float, dict]:
-    """Load the output through transformers' own GPTQ integration (optimum + gptqmodel) and smoke-test it."""
+def _check(folder: Path, eval_windows: list[list[int]], expected: float, device: str) -> tuple[float, dict]:
+    """Load the output through transformers' own GPTQ integration (optimum + gptqmodel), check that it computes
+    the model that was quantized (its perplexity on `eval_windows` within LOADED_TOLERANCE of `expected`, the
+    in-process one on the same windows), and smoke-test it."""
     import importlib.util
 
     missing = [name for name in ("optimum", "gptqmodel") if importlib.util.find_spec(name) is None]
@@ -518,7 +535,13 @@ def _check(folder: Path, eval_windows: list[list[int]], device: str) -> tuple[fl
         smoke = run_smoke(loaded, DEFAULT_PROMPTS[:1], (), 16, None)
     except (RuntimeError, ValueError, NotImplementedError) as err:
         raise SmokeFailure(f"the quantized model loads but fails to run through transformers + gptqmodel: {str(err).splitlines()[0][:300]}") from err
+    ppl = math.exp(nll / count)
+    if abs(ppl / expected - 1) > LOADED_TOLERANCE:
+        raise SmokeFailure(
+            f"the quantized model loads but computes something else: perplexity {ppl:.3f} through transformers + "
+            f"gptqmodel, {expected:.3f} in hubctl on the same {len(eval_windows)} held-out windows"
+        )
     if not smoke.ok:
         raise SmokeFailure(f"the quantized model loads but does not generate: {smoke.reason()}")
-    return math.exp(nll / count), smoke.to_dict()
+    return ppl, smoke.to_dict()
 
