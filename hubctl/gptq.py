@@ -7,6 +7,7 @@ diag H, columns by diag H inside each group, so groups stay contiguous and the f
 dampening, U = chol(H⁻¹) upper; then column by column inside
 blocks of `group_size`: fit the group's scale on the error-updated weights at the group start, quantize,
 push the error onto the remaining columns of the block, and apply the block's error to the rest lazily.
+Then (unless turned off) each row's group scales are re-solved for the same objective, integers fixed.
 
 Quantizer (symmetric, as every loader accepts): scale = 2·s·max|w|/maxq, with the shrink s ≤ 1 chosen per row
 and group by a clipping search (or s = 1), rounded to fp16 *before* use, so the stored fp16 scales reproduce
@@ -173,7 +174,9 @@ def refit_scales(w: torch.Tensor, h: torch.Tensor, result: Quantized) -> Quantiz
     new = torch.linalg.solve(gram + ridge[:, None, None] * eye, rhs).half().double()
     new = torch.where(new > 0, new, old)
     # loss(s) = wHwᵀ - 2 s·rhs + sᵀ gram s per row, so the change needs no second pass over H.
-    quad = lambda s: torch.einsum("rg,rgk,rk->r", s, gram, s)  # noqa: E731
+    def quad(s: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("rg,rgk,rk->r", s, gram, s)
+
     better = quad(new) - quad(old) - 2 * ((new - old) * rhs).sum(dim=1) < 0
     scales = torch.where(better[:, None], new, old).T.half().cpu()
     return Quantized(result.q, scales, result.zeros, result.g_idx, result.damp)
