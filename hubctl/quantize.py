@@ -505,6 +505,19 @@ def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qu
     write_manifest(manifest._replace(provenance=provenance), default_path(out))
 
 
+def model_perplexity(model: Any, windows: list[list[int]]) -> float:
+    """Perplexity of a loaded causal LM on token windows, one window at a time (no padding to account for)."""
+    import torch
+
+    nll, count = 0.0, 0
+    with torch.inference_mode():
+        for w in windows:
+            ids = torch.tensor([w], device=model.device)
+            nll += float(model(input_ids=ids, labels=ids).loss) * (len(w) - 1)
+            count += len(w) - 1
+    return math.exp(nll / count)
+
+
 def _check(folder: Path, eval_windows: list[list[int]], expected: float, device: str) -> tuple[float, dict]:
     """Load the output through transformers' own GPTQ integration (optimum + gptqmodel), check that it computes
     the model that was quantized (its perplexity on `eval_windows` within LOADED_TOLERANCE of `expected`, the
@@ -517,25 +530,16 @@ def _check(folder: Path, eval_windows: list[list[int]], expected: float, device:
             f"checking the output needs optimum and gptqmodel ({', '.join(missing)} missing): "
             "pip install 'hubctl[gptq]', or pass --no-check to skip loading it back"
         )
-    import torch
-
     from .chatmodel import LoadOptions, load
     from .smoke import DEFAULT_PROMPTS, SmokeFailure, run_smoke
 
     # bf16 activations on CPU (fp16 and fp32 through gptqmodel's CPU kernels were slower here), fp16 on CUDA.
     loaded = load(folder, LoadOptions(dtype="fp16" if device == "cuda" else "bf16", device=device, verify=False))
-    nll, count = 0.0, 0
     try:
-        with torch.inference_mode():
-            for w in eval_windows:
-                ids = torch.tensor([w], device=loaded.device)
-                out = loaded.model(input_ids=ids, labels=ids)
-                nll += float(out.loss) * (len(w) - 1)
-                count += len(w) - 1
+        ppl = model_perplexity(loaded.model, eval_windows)
         smoke = run_smoke(loaded, DEFAULT_PROMPTS[:1], (), 16, None)
     except (RuntimeError, ValueError, NotImplementedError) as err:
         raise SmokeFailure(f"the quantized model loads but fails to run through transformers + gptqmodel: {str(err).splitlines()[0][:300]}") from err
-    ppl = math.exp(nll / count)
     if abs(ppl / expected - 1) > LOADED_TOLERANCE:
         raise SmokeFailure(
             f"the quantized model loads but computes something else: perplexity {ppl:.3f} through transformers + "

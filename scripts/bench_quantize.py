@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import statistics
@@ -78,19 +77,6 @@ def gptqmodel_worker(src: str, out: str, windows_file: str, device: str) -> None
     model.save(out)
 
 
-def perplexity(model, heldout: list[list[int]]) -> float:
-    """Perplexity of a causal LM on the held-out windows, one window at a time."""
-    import torch
-
-    nll, count = 0.0, 0
-    with torch.inference_mode():
-        for w in heldout:
-            ids = torch.tensor([w], device=model.device)
-            nll += float(model(input_ids=ids, labels=ids).loss) * (len(w) - 1)
-            count += len(w) - 1
-    return math.exp(nll / count)
-
-
 def dense_model(checkpoint: Path, source: Path):
     """The checkpoint's exact weights in fp32: every int4 Linear unpacked by hubctl's independent unpacker
     (gptq.unpack, which the tests prove equal to what transformers + gptqmodel load), the other tensors as
@@ -123,9 +109,10 @@ def dense_model(checkpoint: Path, source: Path):
 def loaded_perplexity(folder: Path, heldout: list[list[int]], device: str) -> float:
     """Perplexity of a checkpoint loaded as users load it (hubctl's loader: transformers, GPTQ via gptqmodel)."""
     from hubctl.chatmodel import LoadOptions, load
+    from hubctl.quantize import model_perplexity
 
     loaded = load(folder, LoadOptions(dtype="fp16" if device == "cuda" else "bf16", device=device, verify=False))
-    return perplexity(loaded.model, heldout)
+    return model_perplexity(loaded.model, heldout)
 
 
 def main() -> int:
@@ -170,16 +157,18 @@ def main() -> int:
 
     from transformers import AutoModelForCausalLM
 
-    ppl = {"source": perplexity(AutoModelForCausalLM.from_pretrained(args.model, dtype="float32").eval().to(args.device), heldout)}
+    from hubctl.quantize import model_perplexity
+
+    ppl = {"source": model_perplexity(AutoModelForCausalLM.from_pretrained(args.model, dtype="float32").eval().to(args.device), heldout)}
     for name in tools:
-        ppl[name] = perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), heldout)
+        ppl[name] = model_perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), heldout)
     ppl["hubctl_rtn_in_process"] = report["perplexity"]["rtn_int4"]
     print(f"perplexity (fp32, {len(heldout)} windows): {ppl}", flush=True)
     # The cross-check: on the first CHECK_WINDOWS windows, each checkpoint as users load it (gptqmodel's CPU
     # kernel takes ~20 s per window here, so not all 90) against its dense evaluation.
     check = heldout[:CHECK_WINDOWS]
     cross = {name: {"loaded": round(loaded_perplexity(args.work / f"{name}-0", check, args.device), 3),
-                    "dense_fp32": round(perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), check), 3)}
+                    "dense_fp32": round(model_perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), check), 3)}
              for name in tools}
     med = {name: (statistics.median(s for s, _ in r), statistics.median(p for _, p in r)) for name, r in runs.items()}
     result = {
