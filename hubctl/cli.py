@@ -343,6 +343,7 @@ def quantize(
     damp: float = typer.Option(0.01, "--damp", min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal."),
     clip_search: bool = typer.Option(True, "--clip-search/--no-clip-search", help="Per group, search the scale that clips outliers best (GPTQ's mse option)."),
     refit_scales: bool = typer.Option(True, "--scale-refit/--no-scale-refit", help="After GPTQ, re-solve each row's group scales for the layer loss (integers kept)."),
+    source_target: bool = typer.Option(True, "--source-target/--no-source-target", help="Fit each layer to the source model's outputs, not to its own on already-quantized inputs (GPTAQ)."),
     samples: int = typer.Option(64, "--samples", min=1, help="Calibration windows."),
     seq_len: int = typer.Option(256, "--seq-len", min=16, help="Tokens per calibration window."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Your calibration text (.txt paragraphs, or .jsonl with text/messages)."),
@@ -364,7 +365,7 @@ def quantize(
 
         options = QuantizeOptions(bits=bits, group_size=group_size, desc_act=desc_act,
                                   act_group_aware=act_group_aware, damp=damp, clip_search=clip_search,
-                                  refit_scales=refit_scales, samples=samples, seq_len=seq_len, device=device,
+                                  refit_scales=refit_scales, source_target=source_target, samples=samples, seq_len=seq_len, device=device,
                                   seed=seed, calibration=calibration,
                                   max_memory=int(max_memory * 1e9) if max_memory else None, check=not no_check)
         bar = None

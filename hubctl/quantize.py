@@ -1,8 +1,9 @@
 """`hubctl quantize`: int4 GPTQ of a causal LM, memory-bounded, deterministic, checked by loading it back.
 
 One decoder layer at a time is upcast to fp32 (the rest stays in the source dtype). Calibration activations
-flow layer by layer; so do three held-out streams (source weights, round-to-nearest, GPTQ), which gives all
-three perplexities in the same pass without a second copy of the model. Linears are grouped by the input
+flow layer by layer twice, through the quantized model so far (GPTQ's Hessians) and through the source (each
+layer is fitted to the source's outputs, gptq.source_target); so do three held-out streams (source weights,
+round-to-nearest, GPTQ), which gives all three perplexities in the same pass without a second model copy. Linears are grouped by the input
 they share and processed in call order (true-sequential: q/k/v, then o, then gate/up, then down on Llama),
 discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model code.
 """
@@ -49,6 +50,7 @@ class QuantizeOptions:
     damp: float = 0.01
     clip_search: bool = True
     refit_scales: bool = True
+    source_target: bool = True  # fit each layer to the source model's outputs (GPTAQ), see gptq.source_target
     samples: int = 64
     seq_len: int = 256
     device: str = "auto"
@@ -64,7 +66,7 @@ class QuantizeOptions:
 class LayerLoss:
     layer: int
     module: str
-    gptq: float
+    gptq: float  # gptq.output_loss: output error against the source layer, on the calibration tokens
     rtn: float
     damp: float
 
@@ -150,9 +152,15 @@ def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> di
     layer_params = max(per_layer.values(), default=0)
     config = read_config(src)
     hidden = int((config.get("text_config") or config).get("hidden_size", 4096))
-    widest = max((max(s) for s, _ in shapes.values() if len(s) == 2), default=hidden)
-    tokens = (options.samples + 3 * options.heldout_windows) * options.seq_len
-    need_memory = (total + layer_params * 4 * 2 + tokens * hidden * 4 * 2 + widest * widest * 4 * 2 + (512 << 20))
+    # The widest Linear inside a decoder layer sizes the Hessians (not the embedding, whose vocab-wide
+    # dimension would make this 20 GB for a 135M model).
+    in_layers = [s for name, (s, _) in shapes.items() if ".layers." in f".{name}" and len(s) == 2]
+    widest = max((max(s) for s in in_layers), default=hidden)
+    stream_tokens = (options.samples * (2 if options.source_target else 1) + 3 * options.heldout_windows) * options.seq_len
+    # The source model's inputs to each Linear group of a layer (q/k/v, o, gate/up, down on Llama).
+    source_inputs = options.samples * options.seq_len * (3 * hidden + widest) * 4 if options.source_target else 0
+    hessians = widest * widest * 4 * (4 if options.source_target else 2)
+    need_memory = total + layer_params * 4 * 2 + stream_tokens * hidden * 4 * 2 + source_inputs + hessians + (512 << 20)
     have_memory = options.max_memory or _available_memory(device)
     where = "GPU memory" if device == "cuda" else "RAM"
     if need_memory > have_memory:
@@ -263,15 +271,25 @@ def capture_inputs(model: Any, layer0: Any, windows: list[list[int]], batch: int
     return captured
 
 
-def _run(layer: Any, stream: list[tuple[Any, dict]]) -> list[tuple[Any, dict]]:
+def _run(layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = ()) -> tuple[list[tuple[Any, dict]], list[list[Any]]]:
+    """The stream through the layer, and each `capture` module's inputs per batch, as [tokens, in] fp32."""
     import torch
 
+    inputs: list[list[Any]] = [[] for _ in capture]
+    handles = [
+        module.register_forward_pre_hook(lambda m, args, seen=seen: seen.append(args[0].reshape(-1, args[0].shape[-1]).float()))
+        for module, seen in zip(capture, inputs)
+    ]
     out = []
-    with torch.inference_mode():
-        for hidden, kw in stream:
-            result = layer(hidden, **kw)
-            out.append((result[0] if isinstance(result, tuple) else result, kw))
-    return out
+    try:
+        with torch.inference_mode():
+            for hidden, kw in stream:
+                result = layer(hidden, **kw)
+                out.append((result[0] if isinstance(result, tuple) else result, kw))
+    finally:
+        for h in handles:
+            h.remove()
+    return out, inputs
 
 
 def _groups(layer: Any, sample: tuple[Any, dict]) -> list[list[str]]:
@@ -298,19 +316,31 @@ def _groups(layer: Any, sample: tuple[Any, dict]) -> list[list[str]]:
     return list(groups.values())
 
 
-def _hessian(layer: Any, module: Any, stream: list[tuple[Any, dict]]) -> Any:
-    """2/N · XᵀX over every token the module sees in the stream.
+def _input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source_inputs: list[Any] | None) -> Any:
+    """gptq.InputStats of the module over the calibration stream: X̃ is what it sees in `stream` (the quantized
+    model so far), X its `source_inputs` for the same batches (None: X = X̃, plain GPTQ).
 
     Each batch's forward stops at the module's input: the rest of the layer is not needed for it.
     """
     import torch
 
-    state = {"h": None, "n": 0}
+    from .gptq import InputStats
+
+    sums: dict[str, Any] = {}
+    seen = {"n": 0, "batch": 0}
+
+    def add(key: str, value: Any) -> None:
+        sums[key] = value if key not in sums else sums[key] + value
 
     def hook(m: Any, args: tuple) -> None:
         x = args[0].reshape(-1, args[0].shape[-1]).float()
-        state["h"] = x.T @ x if state["h"] is None else state["h"] + x.T @ x
-        state["n"] += x.shape[0]
+        add("h", x.T @ x)
+        if source_inputs is not None:
+            source = source_inputs[seen["batch"]]
+            add("cross", source.T @ x)
+            add("h_src", source.T @ source)
+        seen["n"] += x.shape[0]
+        seen["batch"] += 1
         raise _Captured
 
     handle = module.register_forward_pre_hook(hook)
@@ -321,7 +351,9 @@ def _hessian(layer: Any, module: Any, stream: list[tuple[Any, dict]]) -> Any:
                     layer(hidden, **kw)
     finally:
         handle.remove()
-    return state["h"] * (2.0 / max(1, state["n"]))
+    scaled = {k: v * (2.0 / max(1, seen["n"])) for k, v in sums.items()}
+    h = scaled["h"]
+    return InputStats(h, scaled.get("cross", h), scaled.get("h_src", h))
 
 
 def _window_nll(model: Any, stream: list[tuple[Any, dict]], windows: list[list[int]], batch: int, device: str) -> list[float]:
@@ -370,7 +402,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
 
     from .calibration import builtin_texts, digest, file_texts, heldout, windows
     from .chatmodel import quiet_libraries
-    from .gptq import QuantSpec, gptq, pack, proxy_loss, rtn
+    from .gptq import QuantSpec, gptq, output_loss, pack, rtn, source_target
     from .localmanifest import manifest_for_folder
     from .manifest import default_path, read_manifest
 
@@ -387,6 +419,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     cal_windows = windows(tokenizer, texts, options.samples, options.seq_len, options.seed)
     eval_windows = heldout(tokenizer, options.seq_len)[: options.heldout_windows]
     cal = capture_inputs(model, layers[0], cal_windows, options.batch, device)
+    source_cal = list(cal) if options.source_target else []  # the source model's own calibration activations
     src_stream = capture_inputs(model, layers[0], eval_windows, options.batch, device)
     rtn_stream, gptq_stream = list(src_stream), list(src_stream)
 
@@ -399,30 +432,37 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     for index, layer in enumerate(layers):
         layer.to(device=device, dtype=torch.float32)
         modules = linears(layer)
+        groups = _groups(layer, cal[0])
         original = {name: m.weight.data.clone() for name, m in modules.items()}
         rounded = {name: rtn(w, spec).dequantize().to(device) for name, w in original.items()}
-        src_stream = _run(layer, src_stream)
+        src_stream, _ = _run(layer, src_stream)
+        # Each group's inputs in the source model, kept until the group is quantized (fp32, calibration
+        # tokens x the input widths: 3 x hidden + intermediate on Llama).
+        source_cal, source_inputs = _run(layer, source_cal, [modules[g[0]] for g in groups])
         for name, m in modules.items():
             m.weight.data = rounded[name]
-        rtn_stream = _run(layer, rtn_stream)
+        rtn_stream, _ = _run(layer, rtn_stream)
         for name, m in modules.items():
             m.weight.data = original[name].clone()
-        for group in _groups(layer, cal[0]):
-            h = _hessian(layer, modules[group[0]], cal)
+        for g, group in enumerate(groups):
+            stats = _input_stats(layer, modules[group[0]], cal, source_inputs[g] if options.source_target else None)
+            source_inputs[g] = None
             # Linears sharing an input share H; GPTQ treats rows independently, so one pass over their
             # stacked rows gives each its own result with a third of the column loop's per-op overhead.
-            stacked = torch.cat([modules[name].weight.data for name in group])
-            results = gptq(stacked, h, spec).split([modules[name].out_features for name in group])
+            stacked = torch.cat([original[name] for name in group])
+            if options.source_target:
+                stacked = source_target(stacked, stats)
+            results = gptq(stacked, stats.h, spec).split([modules[name].out_features for name in group])
             del stacked
             for name, result in zip(group, results):
-                w = modules[name].weight.data
                 dequant = result.dequantize().to(device)
-                losses.append(LayerLoss(index, name, proxy_loss(w, dequant, h), proxy_loss(w, rounded[name], h), result.damp))
+                losses.append(LayerLoss(index, name, output_loss(original[name], dequant, stats),
+                                        output_loss(original[name], rounded[name], stats), result.damp))
                 modules[name].weight.data = dequant
                 packed[f"{prefix}.{index}.{name}"] = pack(result)
-            del h
-        cal = _run(layer, cal)
-        gptq_stream = _run(layer, gptq_stream)
+            del stats
+        cal, _ = _run(layer, cal)
+        gptq_stream, _ = _run(layer, gptq_stream)
         layer.to(device="cpu", dtype=source_dtype)
         if progress:
             progress(index + 1, len(layers))
@@ -464,7 +504,7 @@ def _quantization_config(options: QuantizeOptions) -> dict:
             "lm_head": False, "quant_method": "gptq", "checkpoint_format": "gptq", "pack_dtype": "int32",
             "damp_percent": options.damp, "true_sequential": True, "static_groups": False,
             "meta": {"quantizer": [f"hubctl:{__version__}"], "mse": CLIP_NORM if options.clip_search else 0.0,
-                     "scale_refit": options.refit_scales}}
+                     "scale_refit": options.refit_scales, "source_target": options.source_target}}
 
 
 def _save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: QuantizeOptions, report: QuantizeReport) -> None:

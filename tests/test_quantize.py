@@ -12,8 +12,8 @@ import torch
 
 from chattools import real_model, tiny_model
 from hubctl.errors import ExitCode
-from hubctl.gptq import QuantSpec, gptq, pack, processing_order, proxy_loss, rtn, unpack
-from hubctl.quantize import QuantizeOptions, quantize
+from hubctl.gptq import InputStats, QuantSpec, gptq, output_loss, pack, processing_order, proxy_loss, rtn, source_target, unpack
+from hubctl.quantize import QuantizeOptions, preflight, quantize
 from pulltools import cli, tree_bytes
 
 HAS_GPTQMODEL = all(importlib.util.find_spec(n) for n in ("gptqmodel", "optimum"))
@@ -86,6 +86,38 @@ def test_refitted_scales_lower_the_layer_loss_and_stay_exact_and_positive(desc_a
     assert torch.equal(unpack(pack(refitted)), refitted.dequantize())
 
 
+def stats_of(x: torch.Tensor, x_hat: torch.Tensor) -> InputStats:
+    n = len(x)
+    return InputStats(2 * x_hat.T @ x_hat / n, 2 * x.T @ x_hat / n, 2 * x.T @ x / n)
+
+
+def test_output_loss_is_the_output_error_against_the_source_and_gptqs_loss_when_inputs_agree():
+    x = correlated_inputs(1024, 256)
+    x_hat = x + 0.3 * torch.randn(x.shape, generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(0)
+    w, w_hat = torch.randn(64, 256) * 0.02, torch.randn(64, 256) * 0.02
+    direct = float(((x.double() @ w.double().T - x_hat.double() @ w_hat.double().T) ** 2).sum() * 2 / len(x) / 64)
+    assert output_loss(w, w_hat, stats_of(x, x_hat)) == pytest.approx(direct, rel=1e-6)
+    h = 2 * x.T @ x / len(x)
+    assert output_loss(w, w_hat, InputStats(h, h, h)) == pytest.approx(proxy_loss(w, w_hat, h), rel=1e-4)
+
+
+def test_source_target_is_w_when_inputs_agree_and_fits_the_source_output_when_they_do_not():
+    x = correlated_inputs(4096, 256)
+    w = torch.randn(96, 256) * 0.02
+    assert torch.allclose(source_target(w, stats_of(x, x)), w, atol=1e-6)
+    # the quantized model's inputs drift from the source's: a systematic distortion plus noise
+    g = torch.Generator().manual_seed(1)
+    x_hat = x @ (torch.eye(256) + 0.05 * torch.randn(256, 256, generator=g)) + 0.1 * torch.randn(x.shape, generator=g)
+    stats = stats_of(x, x_hat)
+    assert torch.allclose(source_target(w, stats, ridge=1e9), w, atol=1e-5)  # a huge ridge gives W back
+    target = source_target(w, stats)
+    assert output_loss(w, target, stats) < 0.5 * output_loss(w, w, stats)
+    spec = QuantSpec()
+    plain, targeted = gptq(w, stats.h, spec).dequantize(), gptq(target, stats.h, spec).dequantize()
+    assert output_loss(w, targeted, stats) < 0.8 * output_loss(w, plain, stats)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return tiny_model(tmp_path_factory.mktemp("tiny"))
@@ -109,6 +141,18 @@ def test_output_is_byte_identical_across_runs_and_carries_provenance(tiny, tmp_p
     assert (tmp_path / "a" / "quantize_config.json").exists() and (tmp_path / "a" / "tokenizer.json").exists()
     report = json.loads((tmp_path / "a" / "quant_report.json").read_text())
     assert set(report["perplexity"]) == {"source", "rtn_int4", "gptq_int4"} and len(report["layers"]) == 14
+    assert config["quantization_config"]["meta"]["source_target"] is True
+
+
+def test_without_the_source_target_layer_losses_are_gptqs_own_objective(tiny, tmp_path):
+    plain = quantize(tiny, tmp_path / "p", small(source_target=False))
+    targeted = quantize(tiny, tmp_path / "t", small())
+    assert all(x.gptq <= x.rtn for x in plain.losses)
+    config = json.loads((tmp_path / "p" / "config.json").read_text())
+    assert config["quantization_config"]["meta"]["source_target"] is False
+    # the first layer's first group sees the same inputs in both models: the target is W itself
+    assert targeted.losses[0].gptq == pytest.approx(plain.losses[0].gptq, rel=1e-3)
+    assert targeted.losses[0].rtn == pytest.approx(plain.losses[0].rtn, rel=1e-5)
 
 
 def test_the_checkpoint_holds_exactly_what_the_fake_quant_model_computed(tiny, tmp_path):
@@ -179,6 +223,10 @@ def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path)
     (answer,) = report["smoke"]["prompts"]
     assert report["smoke"]["ok"] and "Paris" in answer["reply"], answer
     assert cli("verify", str(tmp_path / "q")).returncode == 0
+    # the preflight plans for what the job takes: it once sized the Hessians by the embedding's vocab
+    # dimension (49152) and asked 20 GB for this 135M model
+    planned = preflight(real_model(), tmp_path / "q2", QuantizeOptions(samples=16, seq_len=128), "cpu")["memory_needed"]
+    assert 0.5 * report["peak_memory_bytes"] < planned < 2 * report["peak_memory_bytes"]
     # a checkpoint that computes another model than the one quantized fails the check, though it generates
     from transformers import AutoTokenizer
 
