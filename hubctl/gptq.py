@@ -108,19 +108,31 @@ def proxy_loss(w: torch.Tensor, w_hat: torch.Tensor, h: torch.Tensor) -> float:
 
 class InputStats(NamedTuple):
     """Second moments of a Linear's calibration inputs, 2/N-scaled: h = X̃ᵀX̃ (the quantized model's inputs,
-    GPTQ's Hessian), cross = XᵀX̃ and h_src = XᵀX (X: the source model's inputs for the same tokens)."""
+    GPTQ's Hessian), cross = XᵀX̃ and h_src = XᵀX (X: the source model's inputs for the same tokens).
+
+    For a Linear that writes its decoder layer's output through the residual stream (Llama's down_proj),
+    drift = X̃ᵀD and drift_sq = ‖D‖², D = Y - Ỹ: the source layer's output minus the quantized model's,
+    with this Linear still unquantized. Then the Linear is fitted to the layer's output, not its own.
+    """
 
     h: torch.Tensor
     cross: torch.Tensor
     h_src: torch.Tensor
+    drift: torch.Tensor | None = None  # [in, out]
+    drift_sq: float = 0.0
 
 
 def output_loss(w: torch.Tensor, w_hat: torch.Tensor, stats: InputStats) -> float:
     """2/N · ‖X Wᵀ - X̃ Ŵᵀ‖² per row: how far the quantized layer, fed the quantized model's inputs X̃, lands
-    from the source layer fed the source's inputs X. With X̃ = X it is `proxy_loss`. Expanded, so no token is
-    needed again; in float64, as the three terms nearly cancel."""
-    w, w_hat = w.double(), w_hat.double()
-    h, cross, h_src = stats.h.double(), stats.cross.double(), stats.h_src.double()
+    from the source layer fed the source's inputs X. With X̃ = X it is `proxy_loss`. With a drift, the error
+    of the decoder layer's output instead: 2/N · ‖D - X̃ (Ŵ - W)ᵀ‖². Expanded, so no token is needed again;
+    in float64, as the terms nearly cancel."""
+    w, w_hat, h = w.double(), w_hat.double(), stats.h.double()
+    if stats.drift is not None:
+        delta = w_hat - w
+        total = stats.drift_sq - 2 * (delta.T * stats.drift.double()).sum() + ((delta @ h) * delta).sum()
+        return float(total / w.shape[0])
+    cross, h_src = stats.cross.double(), stats.h_src.double()
     total = ((w @ h_src) * w).sum() - 2 * ((w @ cross) * w_hat).sum() + ((w_hat @ h) * w_hat).sum()
     return float(total / w.shape[0])
 
@@ -138,11 +150,17 @@ def source_target(w: torch.Tensor, stats: InputStats, ridge: float = TARGET_RIDG
     ‖X Wᵀ - X̃ Ŵᵀ‖² = const + (Ŵ - W*) H (Ŵ - W*)ᵀ with W* = W XᵀX̃ (X̃ᵀX̃)⁻¹, so GPTQ on W* with H minimises
     the output error against the source exactly. W* is a regression on a few thousand tokens, so it is pulled
     towards W by a ridge λ (W* = W (C + λI)(H + λI)⁻¹): λ → ∞ gives W back, and X̃ = X gives W for any λ.
+
+    With a drift (the Linear writes the layer's output), the target is the source *layer's* output:
+    min ‖D - X̃ (Ŵ - W)ᵀ‖² + λ‖Ŵ - W‖² gives W*ᵀ = Wᵀ + (H + λI)⁻¹ X̃ᵀD. The Linear then also absorbs
+    what the layer's other Linears and the earlier layers left in the residual stream.
     """
     h = stats.h.double()
     lam = ridge * float(torch.diag(h).mean())
     eye = torch.eye(h.shape[0], dtype=torch.float64, device=h.device)
     lower = torch.linalg.cholesky(h + lam * eye)
+    if stats.drift is not None:
+        return (w.double() + torch.cholesky_solve(stats.drift.double(), lower).T).float()
     # W*ᵀ = (H + λI)⁻¹ (C + λI)ᵀ Wᵀ
     return torch.cholesky_solve((stats.cross.double() + lam * eye).T @ w.double().T, lower).T.float()
 

@@ -2,10 +2,11 @@
 
 One decoder layer at a time is upcast to fp32 (the rest stays in the source dtype). Calibration activations
 flow layer by layer twice, through the quantized model so far (GPTQ's Hessians) and through the source (each
-layer is fitted to the source's outputs, gptq.source_target); so do three held-out streams (source weights,
-round-to-nearest, GPTQ), which gives all three perplexities in the same pass without a second model copy. Linears are grouped by the input
-they share and processed in call order (true-sequential: q/k/v, then o, then gate/up, then down on Llama),
-discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model code.
+Linear is fitted to the source's outputs, gptq.source_target, and the one that writes the layer's output
+through the residual stream to the source layer's output); so do three held-out streams (source weights,
+round-to-nearest, GPTQ), which gives all three perplexities in the same pass without a second model copy.
+Linears are grouped by the input they share and processed in call order (true-sequential: q/k/v, then o,
+then gate/up, then down on Llama), discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model code.
 """
 
 from __future__ import annotations
@@ -316,18 +317,43 @@ def _groups(layer: Any, sample: tuple[Any, dict]) -> list[list[str]]:
     return list(groups.values())
 
 
-def _input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source_inputs: list[Any] | None) -> Any:
-    """gptq.InputStats of the module over the calibration stream: X̃ is what it sees in `stream` (the quantized
-    model so far), X its `source_inputs` for the same batches (None: X = X̃, plain GPTQ).
+def writes_layer_output(layer: Any, module: Any, sample: tuple[Any, dict]) -> bool:
+    """Whether the module's output reaches the layer's output unchanged, added to the residual stream (the
+    MLP's down projection in Llama-family layers; not where a norm follows it, as in Gemma 2). Probed on one
+    window: with the weight zeroed, the layer's output must change by exactly the module's output."""
+    import torch
 
-    Each batch's forward stops at the module's input: the rest of the layer is not needed for it.
+    outputs: list[Any] = []
+    results: list[Any] = []
+    handle = module.register_forward_hook(lambda m, args, out: outputs.append(out))
+    weight = module.weight.data
+    try:
+        with torch.inference_mode():
+            for w in (weight, torch.zeros_like(weight)):
+                module.weight.data = w
+                result = layer(sample[0][:1], **sample[1])
+                results.append(result[0] if isinstance(result, tuple) else result)
+    finally:
+        module.weight.data = weight
+        handle.remove()
+    change, expected = results[0] - results[1], outputs[0] - outputs[1]
+    return change.shape == expected.shape and torch.allclose(change, expected, rtol=1e-4, atol=1e-5 * float(expected.abs().max()))
+
+
+def _input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source_inputs: list[Any] | None,
+                 source_out: list[tuple[Any, dict]] | None = None) -> Any:
+    """gptq.InputStats of the module over the calibration stream: X̃ is what it sees in `stream` (the quantized
+    model so far), X its `source_inputs` for the same batches (None: X = X̃, plain GPTQ). With `source_out`
+    (the source layer's outputs; the module writes the layer's output), also the drift of the layer's output.
+
+    Without `source_out`, each batch's forward stops at the module's input: the rest of the layer is not needed.
     """
     import torch
 
     from .gptq import InputStats
 
     sums: dict[str, Any] = {}
-    seen = {"n": 0, "batch": 0}
+    seen: dict[str, Any] = {"n": 0, "batch": 0}
 
     def add(key: str, value: Any) -> None:
         sums[key] = value if key not in sums else sums[key] + value
@@ -341,19 +367,26 @@ def _input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source
             add("h_src", source.T @ source)
         seen["n"] += x.shape[0]
         seen["batch"] += 1
-        raise _Captured
+        if source_out is None:
+            raise _Captured
+        seen["x"] = x
 
     handle = module.register_forward_pre_hook(hook)
     try:
         with torch.inference_mode():
-            for hidden, kw in stream:
+            for b, (hidden, kw) in enumerate(stream):
                 with contextlib.suppress(_Captured):
-                    layer(hidden, **kw)
+                    result = layer(hidden, **kw)
+                    out = result[0] if isinstance(result, tuple) else result
+                    drift = (source_out[b][0] - out).reshape(-1, out.shape[-1]).float()
+                    add("drift", seen.pop("x").T @ drift)
+                    add("drift_sq", (drift * drift).sum())
     finally:
         handle.remove()
     scaled = {k: v * (2.0 / max(1, seen["n"])) for k, v in sums.items()}
     h = scaled["h"]
-    return InputStats(h, scaled.get("cross", h), scaled.get("h_src", h))
+    drift_sq = float(scaled["drift_sq"]) if "drift_sq" in scaled else 0.0
+    return InputStats(h, scaled.get("cross", h), scaled.get("h_src", h), scaled.get("drift"), drift_sq)
 
 
 def _window_nll(model: Any, stream: list[tuple[Any, dict]], windows: list[list[int]], batch: int, device: str) -> list[float]:
@@ -444,8 +477,13 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         rtn_stream, _ = _run(layer, rtn_stream)
         for name, m in modules.items():
             m.weight.data = original[name].clone()
+        # The layer's last Linear, if it writes the layer's output, is fitted to the source layer's output.
+        writer = groups[-1][0] if options.source_target and len(groups[-1]) == 1 else None
+        if writer is not None and not writes_layer_output(layer, modules[writer], cal[0]):
+            writer = None
         for g, group in enumerate(groups):
-            stats = _input_stats(layer, modules[group[0]], cal, source_inputs[g] if options.source_target else None)
+            stats = _input_stats(layer, modules[group[0]], cal, source_inputs[g] if options.source_target else None,
+                                 source_cal if group[0] == writer else None)
             source_inputs[g] = None
             # Linears sharing an input share H; GPTQ treats rows independently, so one pass over their
             # stacked rows gives each its own result with a third of the column loop's per-op overhead.

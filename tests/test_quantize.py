@@ -118,6 +118,50 @@ def test_source_target_is_w_when_inputs_agree_and_fits_the_source_output_when_th
     assert output_loss(w, targeted, stats) < 0.8 * output_loss(w, plain, stats)
 
 
+def test_with_a_drift_the_target_fits_the_layer_output_and_the_loss_is_the_layer_output_error():
+    x_hat = correlated_inputs(4096, 256)
+    n, g = len(x_hat), torch.Generator().manual_seed(2)
+    w = torch.randn(96, 256, generator=g) * 0.02
+    # what the rest of the model left in the residual stream: partly predictable from this Linear's inputs
+    d = x_hat @ (0.01 * torch.randn(256, 96, generator=g)) + 0.05 * torch.randn(n, 96, generator=g)
+    h = 2 * x_hat.T @ x_hat / n
+    stats = InputStats(h, h, h, 2 * x_hat.T @ d / n, float((d * d).sum()) * 2 / n)
+
+    def direct(w_hat: torch.Tensor) -> float:  # 2/N ‖D - X̃ (Ŵ - W)ᵀ‖² per row
+        return float(((d.double() - x_hat.double() @ (w_hat - w).double().T) ** 2).sum() * 2 / n / 96)
+
+    w_hat = w + torch.randn(w.shape, generator=g) * 0.005
+    assert output_loss(w, w, stats) == pytest.approx(direct(w), rel=1e-6)
+    assert output_loss(w, w_hat, stats) == pytest.approx(direct(w_hat), rel=1e-6)
+    assert torch.allclose(source_target(w, stats._replace(drift=torch.zeros(256, 96))), w)
+    assert torch.allclose(source_target(w, stats, ridge=1e9), w, atol=1e-5)
+    target = source_target(w, stats, ridge=1e-6)  # ~ the least-squares fit of the layer's output
+    assert direct(target) < 0.2 * direct(w)
+    spec = QuantSpec()
+    plain, targeted = gptq(w, h, spec).dequantize(), gptq(source_target(w, stats), h, spec).dequantize()
+    assert output_loss(w, targeted, stats) < 0.8 * output_loss(w, plain, stats)
+
+
+def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
+    from transformers import Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM
+
+    from hubctl.quantize import capture_inputs, decoder_layers, writes_layer_output
+
+    torch.manual_seed(0)
+    shape = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=8)
+    found = {}
+    for config, cls in ((LlamaConfig(**shape), LlamaForCausalLM), (Gemma2Config(**shape), Gemma2ForCausalLM)):
+        model = cls(config).eval()
+        layer = decoder_layers(model)[1][0]
+        sample = capture_inputs(model, layer, [list(range(16))], 1, "cpu")[0]
+        found[cls.__name__] = {name: writes_layer_output(layer, m, sample) for name, m in layer.named_modules()
+                               if isinstance(m, torch.nn.Linear)}
+    assert [k for k, v in found["LlamaForCausalLM"].items() if v] == ["mlp.down_proj"]
+    # Gemma 2 normalises the MLP's output before adding it: nothing writes the output unchanged
+    assert not any(found["Gemma2ForCausalLM"].values()) and len(found["Gemma2ForCausalLM"]) == 7
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return tiny_model(tmp_path_factory.mktemp("tiny"))
