@@ -6,7 +6,8 @@ Linear is fitted to the source's outputs, gptq.source_target, and the one that w
 through the residual stream to the source layer's output); so do three held-out streams (source weights,
 round-to-nearest, GPTQ), which gives all three perplexities in the same pass without a second model copy.
 Linears are grouped by the input they share and processed in call order (true-sequential: q/k/v, then o,
-then gate/up, then down on Llama), discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no per-model code.
+then gate/up, then down on Llama), discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no
+per-model code.
 """
 
 from __future__ import annotations
