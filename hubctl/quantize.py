@@ -273,6 +273,11 @@ def capture_inputs(model: Any, layer0: Any, windows: list[list[int]], batch: int
     return captured
 
 
+def _hidden(result: Any) -> Any:
+    """A decoder layer's output hidden states: some layers return a tuple (hidden, attention weights, ...)."""
+    return result[0] if isinstance(result, tuple) else result
+
+
 def _run(layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = ()) -> tuple[list[tuple[Any, dict]], list[list[Any]]]:
     """The stream through the layer, and each `capture` module's inputs per batch, as [tokens, in] fp32."""
     import torch
@@ -286,8 +291,7 @@ def _run(layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = ()) ->
     try:
         with torch.inference_mode():
             for hidden, kw in stream:
-                result = layer(hidden, **kw)
-                out.append((result[0] if isinstance(result, tuple) else result, kw))
+                out.append((_hidden(layer(hidden, **kw)), kw))
     finally:
         for h in handles:
             h.remove()
@@ -333,7 +337,7 @@ def writes_layer_output(layer: Any, module: Any, sample: tuple[Any, dict]) -> bo
             for w in (weight, torch.zeros_like(weight)):
                 module.weight.data = w
                 result = layer(sample[0][:1], **sample[1])
-                results.append(result[0] if isinstance(result, tuple) else result)
+                results.append(_hidden(result))
     finally:
         module.weight.data = weight
         handle.remove()
@@ -377,8 +381,7 @@ def _input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source
         with torch.inference_mode():
             for b, (hidden, kw) in enumerate(stream):
                 with contextlib.suppress(_Captured):
-                    result = layer(hidden, **kw)
-                    out = result[0] if isinstance(result, tuple) else result
+                    out = _hidden(layer(hidden, **kw))
                     drift = (source_out[b][0] - out).reshape(-1, out.shape[-1]).float()
                     add("drift", seen.pop("x").T @ drift)
                     add("drift_sq", (drift * drift).sum())
