@@ -397,6 +397,9 @@ def quantize(
                       f"{report.loaded_windows} windows (hubctl: {report.loaded_expected:.3f})")
             print(f"layer loss: GPTQ below RTN on {len(report.losses) - worse} of {len(report.losses)} linears; "
                   f"report: {out / 'quant_report.json'}")
+            if report.final_norm:
+                print(f"final norm refitted to the source's logits: logit error {report.final_norm.before:.4g} -> "
+                      f"{report.final_norm.after:.4g} per calibration token")
             if report.smoke:
                 print("smoke test of the output: " + "; ".join(f"{p['prompt']!r} -> {p['reply'].strip()[:60]!r}" for p in report.smoke["prompts"]))
 

@@ -3,8 +3,9 @@
 One decoder layer at a time is upcast to fp32 (the rest stays in the source dtype). Calibration activations
 flow layer by layer twice, through the quantized model so far (GPTQ's Hessians) and through the source (each
 Linear is fitted to the source's outputs, gptq.source_target, and the one that writes the layer's output
-through the residual stream to the source layer's output); so do three held-out streams (source weights,
-round-to-nearest, GPTQ), which gives all three perplexities in the same pass without a second model copy.
+through the residual stream to the source layer's output; at the end the final norm is refitted to the
+source's logits, finalnorm); so do three held-out streams (source weights, round-to-nearest, GPTQ), which
+gives all three perplexities in the same pass without a second model copy.
 Linears are grouped by the input they share and processed in call order (true-sequential: q/k/v, then o,
 then gate/up, then down on Llama), discovered with hooks, so Llama, Qwen2, InternLM2 and similar need no
 per-model code.
@@ -23,11 +24,14 @@ import struct
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import __version__
 from .chatmodel import ModelLoadError, read_config, resolve_device
 from .errors import LocalIOError, UsageError
+
+if TYPE_CHECKING:
+    from .finalnorm import FinalNormFit
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 SKIP_FILES = {"config.json", "quantize_config.json", "quant_report.json", "model.safetensors.index.json",
@@ -90,6 +94,7 @@ class QuantizeReport:
     loaded_expected: float | None = None  # hubctl's own GPTQ perplexity on those windows
     smoke: dict | None = None
     quantized_modules: int = 0
+    final_norm: FinalNormFit | None = None  # the final norm refitted to the source's logits, if it was
 
     def quality(self) -> dict:
         """The deterministic part, written to quant_report.json inside the checkpoint."""
@@ -97,6 +102,7 @@ class QuantizeReport:
             "perplexity": {"source": self.ppl_source, "rtn_int4": self.ppl_rtn, "gptq_int4": self.ppl_gptq},
             "perplexity_text": "hubctl built-in held-out text (never used for calibration)",
             "layers": [asdict(x) for x in self.losses],
+            "final_norm_logit_error": asdict(self.final_norm) if self.final_norm else None,
             "calibration_sha256": self.calibration_sha256,
             "source_files_digest": self.source_digest,
             "options": self.options,
@@ -439,6 +445,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
 
     from .calibration import builtin_texts, digest, file_texts, heldout, windows
     from .chatmodel import quiet_libraries
+    from .finalnorm import fit_final_norm
     from .gptq import QuantSpec, gptq, output_loss, pack, rtn, source_target
     from .localmanifest import manifest_for_folder
     from .manifest import default_path, read_manifest
@@ -508,13 +515,19 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
         layer.to(device="cpu", dtype=source_dtype)
         if progress:
             progress(index + 1, len(layers))
-    nll = [_window_nll(model, s, eval_windows, options.batch, device) for s in (src_stream, rtn_stream, gptq_stream)]
+    nll = [_window_nll(model, s, eval_windows, options.batch, device) for s in (src_stream, rtn_stream)]
+    norm_fit = None
+    if options.source_target:  # after the source and RTN perplexities, which keep the source's final norm
+        norm_fit = fit_final_norm(final_norm(model).to(device=device, dtype=torch.float32),
+                                  model.get_output_embeddings().weight.data.to(device),
+                                  [h for h, _ in cal], [h for h, _ in source_cal], source_dtype)
+    nll.append(_window_nll(model, gptq_stream, eval_windows, options.batch, device))
     ppl = [_perplexity(n, eval_windows) for n in nll]
 
     source_manifest = default_path(src)
     source_digest = (read_manifest(source_manifest) if source_manifest.exists() else manifest_for_folder(src)).digest
     report = QuantizeReport(
-        output=dst, ppl_source=ppl[0], ppl_rtn=ppl[1], ppl_gptq=ppl[2], losses=losses,
+        output=dst, ppl_source=ppl[0], ppl_rtn=ppl[1], ppl_gptq=ppl[2], losses=losses, final_norm=norm_fit,
         calibration_sha256=digest(cal_windows), source_digest=source_digest,
         options={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()
                  if k not in ("device", "max_memory", "check")},

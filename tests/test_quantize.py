@@ -3,6 +3,7 @@ and on the real model: the output loads through transformers + gptqmodel and sti
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 from pathlib import Path
@@ -162,6 +163,51 @@ def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
     assert not any(found["Gemma2ForCausalLM"].values()) and len(found["Gemma2ForCausalLM"]) == 7
 
 
+def centred_logit_error(norm, source_norm, head: torch.Tensor, hq: torch.Tensor, hs: torch.Tensor) -> float:
+    """Σ_t ‖E (v_t - u_t)‖² / N with E centred over the vocabulary, from the logits themselves."""
+    with torch.inference_mode():
+        diff = (source_norm(hs) - norm(hq)).reshape(-1, head.shape[1]).double() @ head.double().T
+        diff -= diff.mean(dim=1, keepdim=True)
+        return float((diff * diff).sum() / diff.shape[0])
+
+
+def test_the_final_norm_refit_lowers_the_logit_error_it_reports_and_leaves_exact_models_alone():
+    from transformers.models.gemma2.modeling_gemma2 import Gemma2RMSNorm
+    from transformers.models.llama.modeling_llama import LlamaRMSNorm
+
+    from hubctl.finalnorm import fit_final_norm
+
+    torch.manual_seed(0)
+    head = torch.randn(300, 24)
+    mix = torch.randn(24, 24) / 5  # correlated channels, as real hidden states are
+    source = [torch.randn(2, 40, 24) @ (torch.eye(24) + mix) for _ in range(3)]
+    drifted = [h + 0.3 * torch.randn_like(h) + h * torch.linspace(-0.2, 0.2, 24) for h in source]
+    norm = LlamaRMSNorm(24)
+    norm.weight.data = 0.5 + torch.rand(24)
+    gamma = norm.weight.data.clone()
+    source_norm = copy.deepcopy(norm)
+    errors = lambda: centred_logit_error(norm, source_norm, head, torch.cat(drifted), torch.cat(source))  # noqa: E731
+    before = errors()
+    fit = fit_final_norm(norm, head, drifted, source, torch.float32)
+    # the reported errors are the logits' own, before (γ) and after (the weight now in the quantized model's norm)
+    assert fit.before == pytest.approx(before, rel=1e-6) and fit.after == pytest.approx(errors(), rel=1e-6)
+    assert fit.after < 0.9 * fit.before and fit.scale_min < 1 < fit.scale_max
+    # the quantized model's hidden states equal the source's: nothing to fix, the checkpoint's weight stays
+    gamma = gamma.to(torch.bfloat16).float()
+    norm.weight.data = gamma.clone()
+    same = fit_final_norm(norm, head, source, source, torch.bfloat16)
+    assert same.after == same.before < 1e-9 and torch.equal(norm.weight.data, gamma)
+    # a huge ridge keeps c = 1
+    norm.weight.data = gamma.clone()
+    fit_final_norm(norm, head, drifted, source, torch.float32, ridge=1e9)
+    assert torch.allclose(norm.weight.data, gamma, rtol=1e-6)
+    # Gemma's norm multiplies by 1 + weight: scaling the weight is not scaling the output, so it is left alone
+    gemma = Gemma2RMSNorm(24)
+    gemma.weight.data = torch.rand(24)
+    kept = gemma.weight.data.clone()
+    assert fit_final_norm(gemma, head, drifted, source, torch.float32) is None and torch.equal(gemma.weight.data, kept)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return tiny_model(tmp_path_factory.mktemp("tiny"))
@@ -185,6 +231,8 @@ def test_output_is_byte_identical_across_runs_and_carries_provenance(tiny, tmp_p
     assert (tmp_path / "a" / "quantize_config.json").exists() and (tmp_path / "a" / "tokenizer.json").exists()
     report = json.loads((tmp_path / "a" / "quant_report.json").read_text())
     assert set(report["perplexity"]) == {"source", "rtn_int4", "gptq_int4"} and len(report["layers"]) == 14
+    final = report["final_norm_logit_error"]
+    assert final["after"] < final["before"]
     assert config["quantization_config"]["meta"]["source_target"] is True
 
 
