@@ -1,8 +1,8 @@
 """The final norm's weight refitted so the quantized model's logits match the source's.
 
 After the last decoder layer, logits are z = E (γ ⊙ n(h)): the output embeddings E [vocab, hidden] and the
-norm's weight γ act on the normalised final hidden state. Quantization leaves h off by what thirty layers of
-int4 error add up to; E and γ are not quantized, so the norm's per-channel scale is a free knob. With u the
+norm's weight γ act on the normalised final hidden state. Quantization leaves h off by what every layer's int4
+error adds up to; E and γ are not quantized, so the norm's per-channel scale is a free knob. With u the
 quantized model's norm output and v the source's, for the same calibration tokens,
 
     min_c  Σ_t ‖E (v_t - c ⊙ u_t)‖² + μ‖c - 1‖²   →   ((EᵀE) ⊙ UᵀU + μI) c = diag(EᵀE · VᵀU) + μ,
@@ -54,7 +54,7 @@ def scales_by_weight(norm: Any, x: torch.Tensor) -> bool:
 
 
 def _centred_gram(head: torch.Tensor, rows: int = 8192) -> torch.Tensor:
-    """(E - 1mᵀ)ᵀ(E - 1mᵀ) = EᵀE - V·mmᵀ in float64, m the mean row; fp32 products in slices of the vocabulary,
+    """(E - 1mᵀ)ᵀ(E - 1mᵀ) = EᵀE - vocab·mmᵀ in float64, m the mean row; fp32 products in slices of the vocabulary,
     so no full fp32 or fp64 copy of E (113 / 226 MB on SmolLM2) adds to quantize's peak memory."""
     vocab, hidden = head.shape
     g = torch.zeros(hidden, hidden, dtype=torch.float64, device=head.device)
@@ -73,7 +73,7 @@ def _loss(c: torch.Tensor, gram: torch.Tensor, rhs: torch.Tensor, const: float) 
 
 def fit_final_norm(norm: Any, head: torch.Tensor, quantized: list[torch.Tensor], source: list[torch.Tensor],
                    dtype: torch.dtype, ridge: float = RIDGE) -> FinalNormFit | None:
-    """Refit `norm`'s weight (in place, rounded to `dtype`, the checkpoint's) from the final hidden states of the
+    """Refit `norm`'s weight (in place, rounded to `dtype`: quantize passes the source's) from the final hidden states of the
     quantized model and of the source for the same batches; None (nothing changed) if the norm is not a
     channel-wise scale. `head` is the output embedding matrix [vocab, hidden]."""
     if not quantized or not scales_by_weight(norm, quantized[0]):
