@@ -344,7 +344,7 @@ def quantize(
     clip_search: bool = typer.Option(True, "--clip-search/--no-clip-search", help="Per group, search the scale that clips outliers best (GPTQ's mse option)."),
     refit_scales: bool = typer.Option(True, "--scale-refit/--no-scale-refit", help="After GPTQ, re-solve each row's group scales for the layer loss (integers kept)."),
     source_target: bool = typer.Option(True, "--source-target/--no-source-target", help="Fit each layer to the source model's outputs, not to its own on already-quantized inputs (GPTAQ)."),
-    samples: int = typer.Option(64, "--samples", min=1, help="Calibration windows."),
+    samples: int = typer.Option(128, "--samples", min=1, help="Calibration windows."),
     seq_len: int = typer.Option(256, "--seq-len", min=16, help="Tokens per calibration window."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Your calibration text (.txt paragraphs, or .jsonl with text/messages)."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda."),

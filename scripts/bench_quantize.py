@@ -3,7 +3,7 @@
 
 Each tool runs as its own process (wall time and peak RSS from wait4), `--runs` times, alternating; the
 medians are compared. Quality is measured afterwards by one evaluator for every output: perplexity on
-hubctl's held-out text (never used for calibration, 90 windows), in fp32, of each checkpoint's exact
+hubctl's held-out text (never used for calibration; windows of --seq-len tokens), in fp32, of each checkpoint's exact
 weights (its int4 tensors unpacked into the source architecture) and of the source itself, so "within 10%
 of the source" compares like with like. gptqmodel's CPU kernel needs ~20 s per window here (an hour for
 three models), so loading as users load it (transformers + optimum + gptqmodel, bf16) is a cross-check on
@@ -119,7 +119,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / ".fixtures/smollm2-135m-instruct")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=ROOT / ".bench/quantize")

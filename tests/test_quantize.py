@@ -217,6 +217,29 @@ def small(**kw) -> QuantizeOptions:
     return QuantizeOptions(samples=8, seq_len=64, group_size=32, heldout_windows=4, check=False, **kw)
 
 
+class _Tokens:
+    """A tokenizer stand-in for the window sampler: one token per character."""
+
+    eos_token_id = 0
+
+    def __call__(self, text: str, add_special_tokens: bool = False) -> dict:
+        return {"input_ids": [ord(c) for c in text]}
+
+
+def test_calibration_windows_never_overlap_while_the_text_has_room_and_are_seeded():
+    from hubctl.calibration import windows
+
+    texts = ["".join(chr(1 + i * 100 + j) for j in range(99)) for i in range(10)]  # 1,000 distinct tokens
+    picked = windows(_Tokens(), texts, 15, 64, seed=3)  # 15 slots of 64 fit in 1,000 tokens
+    stream = [t for text in texts for t in [*(ord(c) for c in text), 0]]
+    starts = sorted(next(s for s in range(len(stream)) if stream[s : s + 64] == w) for w in picked)
+    assert all(b - a >= 64 for a, b in zip(starts, starts[1:]))  # every token used at most once
+    assert windows(_Tokens(), texts, 15, 64, seed=3) == picked
+    assert windows(_Tokens(), texts, 15, 64, seed=4) != picked
+    more = windows(_Tokens(), texts, 40, 64, seed=3)  # more than fit: overlapping windows, still 40
+    assert len(more) == 40 and all(len(w) == 64 for w in more)
+
+
 def test_output_is_byte_identical_across_runs_and_carries_provenance(tiny, tmp_path):
     a = quantize(tiny, tmp_path / "a", small())
     b = quantize(tiny, tmp_path / "b", small())
