@@ -52,14 +52,20 @@ def file_texts(path: Path, tokenizer: Any) -> list[str]:
     return texts
 
 
-def windows(tokenizer: Any, texts: list[str], count: int, length: int, seed: int) -> list[list[int]]:
-    """`count` windows of `length` tokens from the texts joined with EOS, seeded. While the text has room,
-    they are distinct slots of one seeded grid, so no token is used twice (random offsets repeat tokens:
-    64 of 256 from 33k covered 39 % of the text, not 49 %); beyond that, random offsets."""
+def _token_stream(tokenizer: Any, texts: list[str]) -> list[int]:
+    """The texts' tokens joined with EOS (0 where the tokenizer has none), as both samplers cut them."""
     eos = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
     stream: list[int] = []
     for text in texts:
         stream += tokenizer(text, add_special_tokens=False)["input_ids"] + [eos]
+    return stream
+
+
+def windows(tokenizer: Any, texts: list[str], count: int, length: int, seed: int) -> list[list[int]]:
+    """`count` windows of `length` tokens from the texts joined with EOS, seeded. While the text has room,
+    they are distinct slots of one seeded grid, so no token is used twice (random offsets repeat tokens:
+    64 of 256 from 33k covered 39 % of the text, not 49 %); beyond that, random offsets."""
+    stream = _token_stream(tokenizer, texts)
     if len(stream) < length:
         raise UsageError(f"the calibration text has {len(stream)} tokens, fewer than --seq-len {length}")
     rng = random.Random(seed)
@@ -76,10 +82,7 @@ def heldout(tokenizer: Any, length: int) -> list[list[int]]:
     """Consecutive, non-overlapping windows of the held-out text (all of it that fills whole windows)."""
     from .calibration_data import HELDOUT_PLAIN
 
-    eos = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
-    stream: list[int] = []
-    for text in HELDOUT_PLAIN:
-        stream += tokenizer(text, add_special_tokens=False)["input_ids"] + [eos]
+    stream = _token_stream(tokenizer, HELDOUT_PLAIN)
     return [stream[i : i + length] for i in range(0, len(stream) - length + 1, length)]
 
 
