@@ -1,3 +1,3 @@
-from .fastcli import main
+from hubctl.cli.main import main
 
 main()

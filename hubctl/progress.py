@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of its start-up
-    from .transfer import FileResult
+    from hubctl.download.transfer import FileResult
 
 
 def human_size(n: float) -> str:

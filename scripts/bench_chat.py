@@ -11,7 +11,7 @@ no speed. The model is SmolLM2-135M-Instruct from scripts/build_smollm2.py (buil
 
 Per dtype, both sides are loaded once in this process and warmed up by one untimed generation, then timed
 round-robin (hubctl, plain, CLI process; drift hits every side alike):
-  hubctl   `hubctl.smoke.run_smoke`, what `chat --smoke` runs; its own ttft_s and tokens_per_s.
+  hubctl   `hubctl.model.smoke.run_smoke`, what `chat --smoke` runs; its own ttft_s and tokens_per_s.
   plain    AutoModelForCausalLM + apply_chat_template + generate(streamer=TextIteratorStreamer) in a thread,
            the loop users write. "TTFT" is prompt in -> first new token (a StoppingCriteria that only records
            the time, the point hubctl's clock records); "first text" is the first non-empty streamed text, what
@@ -122,9 +122,9 @@ def decode_rate(tokens: int, seconds: float, ttft: float) -> float:
 
 def hubctl_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Callable[[], tuple]:
     """Load as `hubctl chat` does; each call answers PROMPT the way `chat --smoke` does."""
-    from hubctl.chatmodel import LoadOptions, load
-    from hubctl.conversation import DEFAULT_SYSTEM
-    from hubctl.smoke import run_smoke
+    from hubctl.model.conversation import DEFAULT_SYSTEM
+    from hubctl.model.loading import LoadOptions, load
+    from hubctl.model.smoke import run_smoke
 
     loaded = load(folder, LoadOptions(dtype=dtype, device=device))
 
@@ -138,9 +138,15 @@ def hubctl_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> C
 def plain_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Callable[[], tuple]:
     """The loop users write; the StoppingCriteria only records when the first new token exists."""
     import torch
-    from transformers import (AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList,
-                              TextIteratorStreamer)
-    from hubctl.conversation import DEFAULT_SYSTEM
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        StoppingCriteria,
+        StoppingCriteriaList,
+        TextIteratorStreamer,
+    )
+
+    from hubctl.model.conversation import DEFAULT_SYSTEM
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, DTYPES[dtype])).to(device).eval()

@@ -59,7 +59,7 @@ def calibration(model: Path, samples: int, seq_len: int) -> tuple[list[list[int]
     """hubctl's own calibration windows (seed 0) and held-out windows, and the windows' digest."""
     from transformers import AutoTokenizer
 
-    from hubctl.calibration import builtin_texts, digest, heldout, windows
+    from hubctl.quantize.calibration import builtin_texts, digest, heldout, windows
 
     tokenizer = AutoTokenizer.from_pretrained(model)
     cal = windows(tokenizer, builtin_texts(tokenizer), samples, seq_len, 0)
@@ -85,7 +85,7 @@ def dense_model(checkpoint: Path, source: Path):
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
-    from hubctl.gptq import unpack
+    from hubctl.quantize.gptq import unpack
 
     stored: dict = {}
     for path in sorted(checkpoint.glob("*.safetensors")):
@@ -108,8 +108,8 @@ def dense_model(checkpoint: Path, source: Path):
 
 def loaded_perplexity(folder: Path, heldout: list[list[int]], device: str) -> float:
     """Perplexity of a checkpoint loaded as users load it (hubctl's loader: transformers, GPTQ via gptqmodel)."""
-    from hubctl.chatmodel import LoadOptions, load
-    from hubctl.quantize import model_perplexity
+    from hubctl.model.loading import LoadOptions, load
+    from hubctl.quantize.pipeline import model_perplexity
 
     loaded = load(folder, LoadOptions(dtype="fp16" if device == "cuda" else "bf16", device=device, verify=False))
     return model_perplexity(loaded.model, heldout)
@@ -157,7 +157,7 @@ def main() -> int:
 
     from transformers import AutoModelForCausalLM
 
-    from hubctl.quantize import model_perplexity
+    from hubctl.quantize.pipeline import model_perplexity
 
     ppl = {"source": model_perplexity(AutoModelForCausalLM.from_pretrained(args.model, dtype="float32").eval().to(args.device), heldout)}
     for name in tools:

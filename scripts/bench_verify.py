@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from hubctl.manifest import Manifest, ManifestFile, default_path, write_manifest
+from hubctl.integrity.manifest import Manifest, ManifestFile, default_path, write_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / ".bench" / "verify"
@@ -55,7 +55,7 @@ QUICK_TARGET_S = 0.100
 QUICK_RUNS = 21  # a ~0.1 s process on a shared VM varies by tens of ms: a median of 3 is not enough
 BUSY_SHARE = 0.05  # other CPU above this share of the machine marks a run as disturbed
 HUBCTL = [sys.executable, "-m", "hubctl", "verify"]
-FLOOR_IMPORTS = "import hubctl.fastcli, hubctl.verify"  # what `hubctl verify` loads before it reads a file
+FLOOR_IMPORTS = "import hubctl.cli.main, hubctl.integrity.verify"  # what `hubctl verify` loads before it reads a file
 
 
 # ---------------------------------------------------------------- the folders
@@ -252,7 +252,7 @@ def bench_folder(folder: Path, expected: dict[str, tuple[int, str]], runs: int,
 def bench_quick(folder: Path, runs: int) -> dict[str, Series]:
     """`--quick` after one full verify (which writes the stamps): whole process, the in-process call, and the
     floor a verify process pays (interpreter start plus importing the typer-free entry point and verify)."""
-    from hubctl.verify import verify
+    from hubctl.integrity.verify import verify
 
     time_process(Series("full"), [*HUBCTL, str(folder), "--quiet"])
     series = {t: Series(t) for t in ("process", "in_process", "startup_floor")}

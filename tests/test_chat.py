@@ -8,13 +8,13 @@ import sys
 
 import pexpect
 import pytest
-
 from chattools import real_model, tiny_model
-from hubctl.chatmodel import LoadOptions, load
-from hubctl.conversation import Conversation, PromptTooLong, fit, render
-from hubctl.errors import ExitCode
-from hubctl.smoke import degenerate
 from pulltools import cli
+
+from hubctl.errors import ExitCode
+from hubctl.model.conversation import Conversation, PromptTooLong, fit, render
+from hubctl.model.loading import LoadOptions, load
+from hubctl.model.smoke import degenerate
 
 
 @pytest.fixture(scope="module")

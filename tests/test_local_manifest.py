@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pulltools import ROOT, cli, rng_bytes, sha256
 
 from hubctl.errors import ExitCode
-from hubctl.localmanifest import manifest_for_folder, to_in_toto
-from hubctl.manifest import Manifest, read_manifest
-
-from pulltools import ROOT, cli, rng_bytes, sha256
+from hubctl.integrity.localmanifest import manifest_for_folder, to_in_toto
+from hubctl.integrity.manifest import Manifest, read_manifest
 
 #: Names chosen so that string order ("a-b" < "a.txt" < "a/b") differs from path-component order
 #: ("a/b" first), which is the order model_signing uses for its resources and subject digest.

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from hubctl.locks import HOST, Lease
+from hubctl.download.locks import HOST, Lease
 
 
 def test_exclusive_until_released(tmp_path):

@@ -5,7 +5,14 @@ import json
 import pytest
 
 from hubctl.errors import ExitCode, ManifestError
-from hubctl.manifest import Manifest, ManifestFile, files_digest, public_url, read_manifest, write_manifest
+from hubctl.integrity.manifest import (
+    Manifest,
+    ManifestFile,
+    files_digest,
+    public_url,
+    read_manifest,
+    write_manifest,
+)
 
 FILES = (
     ManifestFile("b.bin", 3, "b" * 64),

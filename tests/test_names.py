@@ -4,9 +4,9 @@ import os
 
 import pytest
 
+from hubctl.download.patterns import select
 from hubctl.errors import ExitCode
-from hubctl.patterns import select
-from hubctl.safepath import SymlinkInDestError, UnsafeNameError, check_remote_path, local_path
+from hubctl.integrity.safepath import SymlinkInDestError, UnsafeNameError, check_remote_path, local_path
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 import hashlib
 import os
 
-from hubctl.hashing import StreamHasher
-from hubctl.partial import PartialFile, partial_path, stale_partials
-from hubctl.transfer import _Frontier
+from hubctl.download.partial import PartialFile, partial_path, stale_partials
+from hubctl.download.transfer import _Frontier
+from hubctl.integrity.hashing import StreamHasher
 
 
 def test_multipart_progress_survives_reopen(tmp_path):

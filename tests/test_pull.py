@@ -9,13 +9,12 @@ import time
 from types import SimpleNamespace
 
 import pytest
-
-from hubctl.errors import ExitCode, HubctlError
-from hubctl.manifest import read_manifest
-from hubctl.pull import PullRequest, pull
-from hubctl.server import Fault, HubServer, RepoStore
-
 from pulltools import REPO_FILES, cli, sha256, tree_bytes
+
+from hubctl.download.pull import PullRequest, pull
+from hubctl.errors import ExitCode, HubctlError
+from hubctl.integrity.manifest import read_manifest
+from hubctl.server import Fault, HubServer, RepoStore
 
 OLD_CONFIG = b'{"hidden_size": 4, "model_type": "llama"}\n'
 
@@ -291,7 +290,6 @@ def test_cli_integrity_exit_code(hub, tmp_path):
 
 def test_manifest_validates_against_the_published_schema(hub, tmp_path):
     import jsonschema
-
     from pulltools import ROOT
 
     run_pull(hub, tmp_path / "m", revision="v1.0", include=("*.json", "sub/"))
@@ -314,7 +312,7 @@ def test_manifest_validates_against_the_published_schema(hub, tmp_path):
     ],
 )
 def test_default_endpoints_follow_the_official_variables(monkeypatch, env, source, expected):
-    from hubctl.pull import default_endpoints
+    from hubctl.download.pull import default_endpoints
 
     for name in ("HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN"):
         monkeypatch.delenv(name, raising=False)

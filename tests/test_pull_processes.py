@@ -10,15 +10,14 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from pulltools import REPO_FILES, cli, cli_popen, sha256, tree_bytes
 
 from hubctl.constants import BUFFER_SIZE
+from hubctl.download.locks import Lease
+from hubctl.download.partial import PartialFile
+from hubctl.download.pull import _lock_path
 from hubctl.errors import ExitCode
-from hubctl.locks import Lease
-from hubctl.partial import PartialFile
-from hubctl.pull import _lock_path
 from hubctl.server import Fault, HubServer, RepoStore
-
-from pulltools import REPO_FILES, cli, cli_popen, sha256, tree_bytes
 
 SMALL = REPO_FILES["sub/dir/weights.bin"]  # one stream
 BIG = REPO_FILES["big/shard.bin"]  # 1 MiB pieces over 4 connections (FAST_ENV)
@@ -198,7 +197,6 @@ def test_a_terminal_gets_a_byte_progress_bar_with_the_files_in_flight(hub, tmp_p
     import sys
 
     import pexpect
-
     from pulltools import FAST_ENV
 
     hub.srv.add_fault(Fault(kind="slow", match=sha256(BIG), times=-1, delay=0.01))

@@ -10,12 +10,23 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from chattools import real_model, tiny_model
-from hubctl.errors import ExitCode
-from hubctl.gptq import InputStats, QuantSpec, gptq, output_loss, pack, processing_order, proxy_loss, rtn, source_target, unpack
-from hubctl.quantize import QuantizeOptions, preflight, quantize
 from pulltools import cli, tree_bytes
+
+from hubctl.errors import ExitCode
+from hubctl.quantize.gptq import (
+    InputStats,
+    QuantSpec,
+    gptq,
+    output_loss,
+    pack,
+    processing_order,
+    proxy_loss,
+    rtn,
+    source_target,
+    unpack,
+)
+from hubctl.quantize.pipeline import QuantizeOptions, preflight, quantize
 
 HAS_GPTQMODEL = all(importlib.util.find_spec(n) for n in ("gptqmodel", "optimum"))
 needs_loader = pytest.mark.skipif(not HAS_GPTQMODEL, reason="needs the gptq extra (optimum + gptqmodel)")
@@ -146,7 +157,7 @@ def test_with_a_drift_the_target_fits_the_layer_output_and_the_loss_is_the_layer
 def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
     from transformers import Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM
 
-    from hubctl.quantize import capture_inputs, decoder_layers, writes_layer_output
+    from hubctl.quantize.pipeline import capture_inputs, decoder_layers, writes_layer_output
 
     torch.manual_seed(0)
     shape = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
@@ -175,7 +186,7 @@ def test_the_final_norm_refit_lowers_the_logit_error_it_reports_and_leaves_exact
     from transformers.models.gemma2.modeling_gemma2 import Gemma2RMSNorm
     from transformers.models.llama.modeling_llama import LlamaRMSNorm
 
-    from hubctl.finalnorm import fit_final_norm
+    from hubctl.quantize.finalnorm import fit_final_norm
 
     torch.manual_seed(0)
     head = torch.randn(300, 24)
@@ -227,7 +238,7 @@ class _Tokens:
 
 
 def test_calibration_windows_never_overlap_while_the_text_has_room_and_are_seeded():
-    from hubctl.calibration import windows
+    from hubctl.quantize.calibration import windows
 
     texts = ["".join(chr(1 + i * 100 + j) for j in range(99)) for i in range(10)]  # 1,000 distinct tokens
     picked = windows(_Tokens(), texts, 15, 64, seed=3)  # 15 slots of 64 fit in 1,000 tokens
@@ -345,9 +356,9 @@ def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path)
     # a checkpoint that computes another model than the one quantized fails the check, though it generates
     from transformers import AutoTokenizer
 
-    from hubctl.calibration import heldout
-    from hubctl.quantize import _check
-    from hubctl.smoke import SmokeFailure
+    from hubctl.model.smoke import SmokeFailure
+    from hubctl.quantize.calibration import heldout
+    from hubctl.quantize.pipeline import _check
 
     windows = heldout(AutoTokenizer.from_pretrained(real_model()), 128)[:2]  # the windows the check scored
     with pytest.raises(SmokeFailure, match="computes something else"):

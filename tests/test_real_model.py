@@ -11,10 +11,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from hubctl.manifest import read_manifest
-from pulltools import ROOT, cli, tree_bytes
 from hubclients import client_env, run_client
+from pulltools import ROOT, cli, tree_bytes
+
+from hubctl.integrity.manifest import read_manifest
 
 pytestmark = pytest.mark.real_model
 REPO = "HuggingFaceTB/SmolLM2-135M-Instruct"

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import BIG_SIZE, build_fixture_store
-
 from hubclients import client_env, run_client
 from pulltools import tree_bytes
+
 from hubctl.server import Fault, HubServer, RepoStore, serve_folders
 
 # Pinned by content: changing a fixture byte, the hashing or the commit format must show up here.

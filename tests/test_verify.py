@@ -12,14 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from hubctl.errors import ExitCode
-from hubctl.fastcli import VerifyArgs, plain_verify
-from hubctl.pull import PullRequest, pull
-from hubctl.server import HubServer, RepoStore
-from hubctl.stamps import read_stamp, write_stamp
-
 from pulltools import REPO_FILES, cli, sha256, tree_bytes
+
+from hubctl.cli.main import VerifyArgs, plain_verify
+from hubctl.download.pull import PullRequest, pull
+from hubctl.errors import ExitCode
+from hubctl.integrity.stamps import read_stamp, write_stamp
+from hubctl.server import HubServer, RepoStore
 
 BIG = "big/shard.bin"
 
@@ -152,7 +151,7 @@ def test_a_pull_after_verify_trusts_the_index_and_hashes_nothing(pulled, monkeyp
     assert verify_json(pulled.dest)[0] == 0
     assert not (pulled.dest / ".hubctl" / "stamps").exists()
     hashed = []
-    monkeypatch.setattr("hubctl.pull.hash_path", lambda path, **kw: hashed.append(path))
+    monkeypatch.setattr("hubctl.download.pull.hash_path", lambda path, **kw: hashed.append(path))
     report = pull(PullRequest(repo="acme/tiny", source="hf", dest=pulled.dest, endpoints=(pulled.srv.endpoint,)))
     assert report.ok and hashed == [] and report.bytes_fetched == 0
 
@@ -229,7 +228,7 @@ def test_cold_verify_imports_neither_torch_nor_transformers(pulled):
                           capture_output=True, text=True)
     assert proc.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert not {"torch", "transformers"} & modules and "hubctl.verify" in modules
+    assert not {"torch", "transformers"} & modules and "hubctl.integrity.verify" in modules
 
 
 def imported(*args):
@@ -240,8 +239,8 @@ def imported(*args):
 
 def test_a_plain_verify_process_skips_typer_and_anything_else_still_goes_through_it(pulled):
     proc, modules = imported("verify", str(pulled.dest), "--quick", "--quiet")
-    assert proc.returncode == 0 and "hubctl.verify" in modules
-    assert not {"typer", "click", "pydantic", "tqdm", "hubctl.cli"} & modules
+    assert proc.returncode == 0 and "hubctl.integrity.verify" in modules
+    assert not {"typer", "click", "pydantic", "tqdm", "hubctl.cli.app"} & modules
     for args in (["--help"], ["verify", "--help"], ["verify", str(pulled.dest), "--repair", "--quiet"]):
         proc, modules = imported(*args)
         assert proc.returncode == 0 and "typer" in modules and not {"torch", "transformers"} & modules, args
@@ -249,7 +248,7 @@ def test_a_plain_verify_process_skips_typer_and_anything_else_still_goes_through
 
 def typer_cli(*args):
     """The same command line, parsed by the typer app (no fast path)."""
-    code = "import sys; from hubctl.cli import main; sys.argv[0] = 'hubctl'; main()"
+    code = "import sys; from hubctl.cli.app import main; sys.argv[0] = 'hubctl'; main()"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
 
 

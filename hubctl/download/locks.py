@@ -1,0 +1,151 @@
+"""Leases: exclusive locks that work on shared storage and cannot be held forever by a dead process.
+
+flock/fcntl are unreliable on NFS, Lustre and GPFS (they can silently "succeed" for two nodes), so a lease is
+a lock file created with O_EXCL (atomic on NFSv3+), holding the owner's host, pid and a random token. The
+owner touches it every few seconds. A waiter takes it over when the owner is a dead pid on this host, or
+when the file's mtime has not changed for `stale_after` seconds *as measured by the waiter's own clock*,
+which is immune to clock skew between nodes. Breaking is itself serialised by a short-lived `.break` lease.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+
+from hubctl import constants
+
+HOST = socket.gethostname()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Heartbeat:
+    """One daemon thread that refreshes the mtime of every lease this process holds."""
+
+    def __init__(self) -> None:
+        self._held: set[Path] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, path: Path) -> None:
+        with self._lock:
+            self._held.add(path)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="hubctl-lease", daemon=True)
+                self._thread.start()
+
+    def discard(self, path: Path) -> None:
+        with self._lock:
+            self._held.discard(path)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(max(0.2, constants.LOCK_STALE / 6))
+            with self._lock:
+                held = list(self._held)
+            for path in held:
+                try:
+                    os.utime(path)
+                except OSError:
+                    pass
+
+
+_HEARTBEAT = _Heartbeat()
+
+
+class Lease:
+    """An exclusive lease on `path` (a lock file)."""
+
+    def __init__(self, path: Path, stale_after: float | None = None) -> None:
+        self.path = path
+        self.stale_after = constants.LOCK_STALE if stale_after is None else stale_after
+        self.token = secrets.token_hex(8)
+        self._observed: tuple[int, float] | None = None  # (mtime_ns seen, local time first seen)
+
+    def try_acquire(self) -> bool:
+        """Take the lease if free or stale; never blocks for long."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            if self._create(self.path, self.token):
+                _HEARTBEAT.add(self.path)
+                return True
+            if not self._break_if_stale():
+                return False
+        return False
+
+    def _create(self, path: Path, token: str) -> bool:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as f:
+            json.dump({"host": HOST, "pid": os.getpid(), "token": token, "since": time.time()}, f)
+        return True
+
+    def holder(self) -> dict:
+        """The lock file's content ({} if unreadable or gone)."""
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def describe_holder(self) -> str:
+        info = self.holder()
+        return f"pid {info.get('pid', '?')} on {info.get('host', '?')}" if info else "another process"
+
+    def _is_stale(self, info: dict) -> bool:
+        if info.get("host") == HOST and isinstance(info.get("pid"), int) and not _pid_alive(info["pid"]):
+            return True
+        try:
+            mtime = os.stat(self.path).st_mtime_ns
+        except FileNotFoundError:
+            return True
+        now = time.monotonic()
+        if self._observed is None or self._observed[0] != mtime:
+            self._observed = (mtime, now)
+            return False
+        return now - self._observed[1] >= self.stale_after
+
+    def _break_if_stale(self) -> bool:
+        info = self.holder()
+        if not info and not self.path.exists():
+            return True
+        if not self._is_stale(info):
+            return False
+        breaker = self.path.with_name(self.path.name + ".break")
+        if not self._create(breaker, self.token):
+            try:  # a breaker that died mid-break is itself stale after a while
+                if time.time() - os.stat(breaker).st_mtime > max(10.0, self.stale_after):
+                    breaker.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
+            return False
+        try:
+            if self.holder().get("token") == info.get("token"):
+                self.path.unlink(missing_ok=True)
+                self._observed = None
+            return True
+        finally:
+            breaker.unlink(missing_ok=True)
+
+    def release(self) -> None:
+        """Remove the lock file, but only if it is still ours (it may have been taken over)."""
+        _HEARTBEAT.discard(self.path)
+        if self.holder().get("token") == self.token:
+            self.path.unlink(missing_ok=True)
+
+    def still_held(self) -> bool:
+        return self.holder().get("token") == self.token
