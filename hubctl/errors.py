@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from hubctl.redact import clean
+
 
 class ExitCode(IntEnum):
     """Documented exit codes (README, "Exit codes")."""
@@ -32,6 +34,7 @@ class HubctlError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str) -> None:
+        message = clean(message)  # one line, no secret: messages carry server-supplied strings (redact.py)
         super().__init__(message)
         self.message = message
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Protocol
 
+from hubctl.redact import clean
+
 if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of its start-up
     from hubctl.download.transfer import FileResult
 
@@ -67,7 +69,7 @@ class Lines(Silent):
 
     def note(self, text: str) -> None:
         with self._lock:
-            print(text, file=sys.stderr, flush=True)
+            print(clean(text), file=sys.stderr, flush=True)  # names and messages come from servers
 
 
 class Bar(Lines):
@@ -106,13 +108,13 @@ class Bar(Lines):
     def _show(self) -> None:
         """Files in flight: how many, and the largest-first head of the queue by name."""
         if self._bar is not None:
-            names = ", ".join(p.rsplit("/", 1)[-1] for p in self._active[:2])
+            names = ", ".join(clean(p.rsplit("/", 1)[-1]) for p in self._active[:2])
             more = f" +{len(self._active) - 2}" if len(self._active) > 2 else ""
             self._bar.set_postfix_str(f"{names}{more}"[:60], refresh=False)
 
     def note(self, text: str) -> None:
         if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
+            self._bar.write(clean(text), file=sys.stderr)
         else:
             super().note(text)
 

@@ -5,6 +5,13 @@ fixed key order), so a manifest committed to git diffs cleanly. `files_digest` c
 (path, size, sha256), so the same content pulled from Hugging Face, a mirror or ModelScope has the same
 digest; it detects edits and truncation of the list, it is not a signature. No token is ever stored.
 
+A manifest is untrusted input (a lockfile in a pull request, a folder anyone could write): `from_json` takes
+only a JSON object of exactly the documented shape (types, hash lengths, safe relative paths, no file that
+is also a folder of another, http(s) endpoints), and anything else is one ManifestError (exit 9), never a
+traceback. Its endpoints are hints, not trust: `files_digest` does not cover them, and hubctl never sends a
+token to an endpoint because a lockfile names it (see download/auth.py), so editing them can cost
+availability but cannot leak a credential or change a verified byte.
+
 The records here, and the others `verify` loads, are immutable NamedTuples rather than frozen dataclasses:
 `verify --quick` is timed as a whole process, and `import dataclasses` alone costs it ~10 ms.
 """
@@ -21,11 +28,14 @@ from typing import Any, NamedTuple
 
 from hubctl import __version__
 from hubctl.constants import STATE_DIR
-from hubctl.errors import ManifestError
+from hubctl.errors import HubctlError, LocalIOError, ManifestError
+from hubctl.integrity.safepath import check_remote_path, check_tree, read_regular
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 HEX = frozenset("0123456789abcdef")
+#: A manifest larger than this is not a lockfile (a million files take about 200 MB).
+MAX_BYTES = 1 << 30
 
 
 class ManifestFile(NamedTuple):
@@ -128,39 +138,109 @@ class Manifest(_Fields):
             data = json.loads(text)
         except ValueError as err:
             raise ManifestError(f"{origin}: not valid JSON ({err})") from err
+        except RecursionError as err:
+            raise ManifestError(f"{origin}: not a manifest (JSON nested too deeply)") from err
         if not isinstance(data, dict):
             raise ManifestError(f"{origin}: not a JSON object")
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ManifestError(f"{origin}: unsupported schema_version {version!r} (this hubctl reads {SCHEMA_VERSION})")
-        try:
-            files = tuple(
-                ManifestFile(str(f["path"]), int(f["size"]), str(f["sha256"]).lower(), f.get("git_sha1"))
-                for f in data["files"]
-            )
-            manifest = cls(
-                source=str(data["source"]),
-                repo=data.get("repo"),
-                revision=data.get("revision"),
-                commit=data.get("commit"),
-                files=files,
-                endpoints=tuple(data.get("endpoints") or ()),
-                include=tuple(data.get("include") or ()),
-                exclude=tuple(data.get("exclude") or ()),
-                tool=str(data.get("tool", "")),
-                created=str(data.get("created", "")),
-                provenance=data.get("provenance"),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise ManifestError(f"{origin}: malformed ({type(err).__name__}: {err})") from err
-        for f in manifest.files:
-            if len(f.sha256) != 64 or not HEX.issuperset(f.sha256) or f.size < 0:
-                raise ManifestError(f"{origin}: malformed entry for {f.path!r}")
-        if len({f.path for f in manifest.files}) != len(manifest.files):
-            raise ManifestError(f"{origin}: duplicate file paths")
+        if type(version) is not int or version != SCHEMA_VERSION:
+            raise ManifestError(f"{origin}: unsupported schema_version {_shown(version)} (this hubctl reads {SCHEMA_VERSION})")
+        manifest = cls(
+            source=_text(data, "source", origin, {"hf", "modelscope", "local"}),
+            repo=_optional_text(data, "repo", origin),
+            revision=_optional_text(data, "revision", origin),
+            commit=_optional_text(data, "commit", origin),
+            files=_files(data, origin),
+            endpoints=_endpoints(data, origin),
+            include=_texts(data, "include", origin),
+            exclude=_texts(data, "exclude", origin),
+            tool=str(data.get("tool", "")),
+            created=str(data.get("created", "")),
+            provenance=_provenance(data, origin),
+        )
         if data.get("files_digest") != manifest.digest:
             raise ManifestError(f"{origin}: files_digest does not match the file list (edited or corrupted manifest)")
         return manifest
+
+
+def _text(data: dict, key: str, origin: str, allowed: set[str] | None = None) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or (allowed is not None and value not in allowed):
+        want = " or ".join(sorted(allowed)) if allowed else "a string"
+        raise ManifestError(f"{origin}: {key!r} must be {want}, got {_shown(value)}")
+    return value
+
+
+def _optional_text(data: dict, key: str, origin: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ManifestError(f"{origin}: {key!r} must be a string or null, got {_shown(value)}")
+    return value
+
+
+def _texts(data: dict, key: str, origin: str) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f"{origin}: {key!r} must be a list of strings, got {_shown(value)}")
+    return tuple(value)
+
+
+def _endpoints(data: dict, origin: str) -> tuple[str, ...]:
+    endpoints = _texts(data, "endpoints", origin)
+    for url in endpoints:
+        try:
+            parts = urllib.parse.urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        except ValueError:  # a port over 65535, a malformed IPv6 host
+            ok = False
+        if not ok:
+            raise ManifestError(f"{origin}: endpoint {_shown(url)} is not an http(s) URL")
+    return endpoints
+
+
+def _provenance(data: dict, origin: str) -> dict | None:
+    value = data.get("provenance")
+    if value is not None and not isinstance(value, dict):
+        raise ManifestError(f"{origin}: 'provenance' must be an object, got {_shown(value)}")
+    return value
+
+
+def _hex(value: object, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and HEX.issuperset(value)
+
+
+def _files(data: dict, origin: str) -> tuple[ManifestFile, ...]:
+    """Every entry checked: a safe relative path, a non-negative integer size, hashes of the right form."""
+    entries = data.get("files")
+    if not isinstance(entries, list):
+        raise ManifestError(f"{origin}: malformed: 'files' must be a list, got {_shown(entries)}")
+    files = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{origin}: files[{i}] is not an object")
+        path, size, sha256, git_sha1 = (entry.get(k) for k in ("path", "size", "sha256", "git_sha1"))
+        if not isinstance(path, str):
+            raise ManifestError(f"{origin}: files[{i}] has no path string")
+        try:
+            check_remote_path(path)
+        except HubctlError as err:
+            raise ManifestError(f"{origin}: {err.message}") from err
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ManifestError(f"{origin}: malformed entry for {path!r}: size {_shown(size)} is not a byte count")
+        sha256 = sha256.lower() if isinstance(sha256, str) else sha256
+        if not _hex(sha256, 64) or (git_sha1 is not None and not _hex(git_sha1, 40)):
+            raise ManifestError(f"{origin}: malformed entry for {path!r}: sha256 must be 64 hex, git_sha1 40 hex")
+        files.append(ManifestFile(path, size, sha256, git_sha1))
+    if len({f.path for f in files}) != len(files):
+        raise ManifestError(f"{origin}: duplicate file paths")
+    check_tree((f.path for f in files), ManifestError)
+    return tuple(files)
+
+
+def _shown(value: object) -> str:
+    """A short, printable picture of an unexpected value (never the whole of a hostile document)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def default_path(dest: Path) -> Path:
@@ -169,15 +249,26 @@ def default_path(dest: Path) -> Path:
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
     """Atomic write: readers see the old manifest or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(manifest.to_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(manifest.to_json(), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True) if not tmp.is_dir() else None  # no temp file left behind
+        raise LocalIOError(f"cannot write manifest {path}: {err.strerror or err}") from err
 
 
 def read_manifest(path: Path) -> Manifest:
+    """The manifest at path (a regular file: a FIFO or device is refused, never read); exit 9 if it is not one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular(path, MAX_BYTES, follow=True)
     except OSError as err:
         raise ManifestError(f"cannot read manifest {path}: {err.strerror or err}") from err
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ManifestError(f"{path}: not UTF-8 text (byte {err.start})") from err
     return Manifest.from_json(text, str(path))
