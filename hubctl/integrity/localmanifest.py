@@ -1,7 +1,9 @@
 """`hubctl manifest`: a lockfile for a local model folder (a fine-tune, a quantized output), and its in-toto export.
 
 The lockfile is the same schema as a pulled one, with source "local", so `hubctl verify DIR` works on it.
-A lockfile must describe bytes inside the folder, so symlinks and special files are refused, never followed.
+A lockfile must describe bytes inside the folder, so symlinks and special files are refused, never followed,
+and so are names that pull and verify would refuse in a lockfile (a backslash, hubctl's partial suffix), and
+a `.hubctl/` state that is a symlink (the lockfile would be written wherever it points).
 
 The in-toto export is an unsigned Statement v1 whose predicate is the one OpenSSF model_signing 1.1.1 signs
 (`model_signing._signing.signing.Payload`), so a team can sign it or compare it with `model_signing` output:
@@ -21,9 +23,10 @@ from pathlib import Path
 from typing import Callable
 
 from hubctl.constants import STATE_DIR
-from hubctl.errors import LocalIOError, UsageError
+from hubctl.errors import HubctlError, LocalIOError, UsageError
 from hubctl.integrity.listing import list_files
 from hubctl.integrity.manifest import Manifest, ManifestFile
+from hubctl.integrity.safepath import check_remote_path, check_state
 from hubctl.integrity.scan import hash_many
 
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1"
@@ -48,8 +51,10 @@ def manifest_for_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise LocalIOError(f"not a folder: {folder}")
+    check_state(folder)
     _check_walkable(folder)
     files, others = list_files(folder)
+    _check_names(folder, files)
     if others:
         more = f" (and {len(others) - 1} more)" if len(others) > 1 else ""
         raise LocalIOError(
@@ -66,6 +71,15 @@ def manifest_for_folder(
             raise LocalIOError(f"cannot read {folder / path}: {result.strerror or result}")
         entries.append(ManifestFile(path, result.size, result.sha256))
     return Manifest(source="local", repo=name, revision=None, commit=None, files=tuple(entries))
+
+
+def _check_names(folder: Path, files: list[str]) -> None:
+    """Every name must be one a lockfile may hold (the rules pull and verify apply to each entry)."""
+    for path in files:
+        try:
+            check_remote_path(path)
+        except HubctlError as err:
+            raise LocalIOError(f"{folder}: cannot lock this folder: {err.message}") from err
 
 
 def _check_walkable(folder: Path) -> None:

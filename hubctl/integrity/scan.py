@@ -16,6 +16,7 @@ from __future__ import annotations
 import mmap
 import os
 import queue
+import stat
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -37,7 +38,7 @@ def hash_path(
     `pipeline` lets a large file use a second thread for reading; worth it only when a core would otherwise
     idle (with every core busy, the hand-over between threads is pure overhead).
     """
-    with open(path, "rb", buffering=0) as f:
+    with open(_open_regular(path), "rb", buffering=0) as f:
         size = os.fstat(f.fileno()).st_size
         hasher = StreamHasher(size, git_sha1=git_sha1)
         if size < PIPELINE_MIN or not pipeline:
@@ -52,6 +53,16 @@ def hash_path(
         else:
             _pipelined(f, hasher, progress)
     return hasher.digests()
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor for path only if it is a regular file reached without following a final symlink: a FIFO
+    or device listed as a model file must be reported, never read (a FIFO would block forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path}: not a regular file")
+    return fd
 
 
 def _aligned(size: int) -> mmap.mmap:

@@ -8,6 +8,11 @@ Two stores, same meaning: one small file per path (pull's parallel workers and p
 without coordinating), and one index of a whole folder, which verify writes in one go (one file per path
 cost a verify of 207 files 74 ms), so that a repeat `verify --quick` reads one file instead of thousands.
 Readers (verify --quick, pull's resume check) look in both; either is trusted only while it matches the stat.
+
+What a stamp is worth: it lives inside the folder, so anyone who can write the folder can forge one, and
+`verify --quick` (even with a trusted --manifest) trusts it; only a full verify proves the bytes. The index
+records the folder's (device, inode), so an index copied or restored with the folder from elsewhere is
+ignored; stamp files are read only when they are regular files (never a FIFO, never through a symlink).
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hubctl.constants import STATE_DIR
+from hubctl.integrity.safepath import read_regular
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+#: A stamp file or index larger than this is not one of ours.
+MAX_STATE_BYTES = 1 << 28
 
 
 class Stamp(NamedTuple):
@@ -58,8 +66,12 @@ def _replace(target: Path, text: str) -> None:
     """Atomic write: a reader sees the old content or the new, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # never leave a temp file behind
+        raise
 
 
 def write_stamp(
@@ -87,10 +99,10 @@ def fresh_stamp(
 def read_stamp(dest: Path, path: str, st: os.stat_result | None = None) -> Stamp | None:
     """The stamp for dest/path if it still describes the file on disk (stat it, or pass its stat), else None."""
     try:
-        data = json.loads(_stamp_file(dest, path).read_text())
+        data = json.loads(read_regular(_stamp_file(dest, path), MAX_STATE_BYTES))
         stamp = Stamp(**data)
         st = st or os.stat(dest / path)
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RecursionError):
         return None
     return stamp if stamp.path == path and stamp.matches(st) else None
 
@@ -99,18 +111,25 @@ def read_index(dest: Path) -> dict[str, Stamp]:
     """The folder's stamp index by path; empty if missing, unreadable or malformed (then stamps are re-read
     or files re-hashed: a bad index costs time, never trust)."""
     try:
-        data = json.loads(_index_file(dest).read_bytes())
-        if data.get("version") != INDEX_VERSION:
+        data = json.loads(read_regular(_index_file(dest), MAX_STATE_BYTES))
+        if data.get("version") != INDEX_VERSION or data.get("folder") != _folder_id(dest):
             return {}
         return {path: Stamp(path, *row) for path, row in data["stamps"].items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return {}
+
+
+def _folder_id(dest: Path) -> list[int]:
+    """The folder's (device, inode): an index is valid only for the folder it was written in."""
+    st = os.stat(dest)
+    return [st.st_dev, st.st_ino]
 
 
 def write_index(dest: Path, stamps: dict[str, Stamp]) -> None:
     """Replace the folder's stamp index with these stamps (atomic)."""
     rows = {path: list(stamp[1:]) for path, stamp in stamps.items()}
-    _replace(_index_file(dest), json.dumps({"version": INDEX_VERSION, "stamps": rows}, separators=(",", ":")))
+    data = {"version": INDEX_VERSION, "folder": _folder_id(dest), "stamps": rows}
+    _replace(_index_file(dest), json.dumps(data, separators=(",", ":")))
 
 
 def valid_stamp(dest: Path, path: str, st: os.stat_result, index: dict[str, Stamp]) -> Stamp | None:

@@ -3,6 +3,12 @@
 Default is a full re-hash of every file (parallel, flat memory). `quick` trusts a file whose
 (size, mtime, ctime, inode) still match the stamp hubctl wrote when it last hashed that file; that proves
 the file was not written since, not that the disk kept its bytes. A full verify refreshes the stamps.
+
+The manifest is untrusted (manifest.py checks its paths), and so is the folder: before any entry is
+stat'ed or opened, its parent folders must be real folders inside FOLDER (no symlink in any component,
+checked once per folder), the entry itself is lstat'ed (a symlink or FIFO is "not_a_file", never opened), and
+`.hubctl/` must not be a symlink. So verify never reads or reports on anything outside FOLDER. With --quick the
+stamps come from the folder's own `.hubctl/`: whoever can write the folder can forge them (see stamps.py).
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from typing import NamedTuple
 
 from hubctl.integrity.listing import list_files
 from hubctl.integrity.manifest import Manifest, ManifestFile, default_path, read_manifest
+from hubctl.integrity.safepath import check_parents, check_state
 from hubctl.integrity.stamps import Stamp, fresh_stamp, read_index, valid_stamp, write_index
 
-OK, MISSING, SIZE, HASH, EXTRA, NOT_FILE, UNREADABLE = (
-    "ok", "missing", "size_mismatch", "hash_mismatch", "extra", "not_a_file", "unreadable"
+OK, MISSING, SIZE, HASH, EXTRA, NOT_FILE, UNREADABLE, UNSAFE = (
+    "ok", "missing", "size_mismatch", "hash_mismatch", "extra", "not_a_file", "unreadable", "unsafe_path"
 )
 
 
@@ -38,11 +45,17 @@ class FileCheck(NamedTuple):
         return {k: v for k, v in self._asdict().items() if v is not None and v is not False}
 
     def describe(self) -> str:
+        """One printable line: the path with its control characters escaped (names come from anywhere)."""
+        from hubctl.redact import escape_controls
+
+        path = escape_controls(self.path)
         if self.status == SIZE:
-            return f"{self.path}: size {self.actual_size}, expected {self.expected_size}"
+            return f"{path}: size {self.actual_size}, expected {self.expected_size}"
         if self.status == HASH:
-            return f"{self.path}: sha256 {self.actual_sha256[:16]}…, expected {self.expected_sha256[:16]}…"
-        return f"{self.path}: {self.status.replace('_', ' ')}"
+            return f"{path}: sha256 {self.actual_sha256[:16]}…, expected {self.expected_sha256[:16]}…"
+        if self.status == UNSAFE:
+            return f"{path}: a parent folder is a symlink (not followed)"
+        return f"{path}: {self.status.replace('_', ' ')}"
 
 
 class VerifyReport(NamedTuple):
@@ -89,10 +102,12 @@ class VerifyReport(NamedTuple):
 
 
 def _precheck(
-    folder: Path, entry: ManifestFile, index: dict[str, Stamp] | None
+    folder: Path, entry: ManifestFile, index: dict[str, Stamp] | None, real_dirs: set[str]
 ) -> FileCheck | Stamp | os.stat_result:
-    """A verdict without hashing (missing, wrong size, not a file); with --quick's stamps (index given), the
-    file's still-valid stamp; else the file's stat: hash it."""
+    """A verdict without hashing (missing, wrong size, not a file, a symlinked parent); with --quick's stamps
+    (index given), the file's still-valid stamp; else the file's stat: hash it."""
+    if "/" in entry.path and check_parents(folder, entry.path, real_dirs) is not None:
+        return FileCheck(entry.path, UNSAFE, entry.size, None, entry.sha256)
     try:
         st = os.lstat(os.path.join(folder, entry.path))  # one syscall per file: --quick must stay fast
     except FileNotFoundError:
@@ -117,10 +132,11 @@ class _Pass:
         self.checks: dict[str, FileCheck] = {}
         self.stamps: dict[str, Stamp] = {}
         self.to_hash: dict[str, tuple[ManifestFile, os.stat_result]] = {}
+        self.real_dirs: set[str] = set()  # folders already found to be real folders, not symlinks
 
     def sort_out(self, folder: Path, manifest: Manifest, index: dict[str, Stamp] | None) -> None:
         for entry in manifest.files:
-            verdict = _precheck(folder, entry, index)
+            verdict = _precheck(folder, entry, index, self.real_dirs)
             if isinstance(verdict, FileCheck):
                 self.checks[entry.path] = verdict
             elif isinstance(verdict, Stamp):
@@ -164,12 +180,13 @@ def verify(
 ) -> VerifyReport:
     """Check every file of the manifest under folder; a bad manifest raises ManifestError."""
     started = time.monotonic()
-    manifest_path = manifest_path or default_path(folder)
-    manifest = read_manifest(manifest_path)
     if not folder.is_dir():
         from hubctl.errors import LocalIOError
 
         raise LocalIOError(f"not a folder: {folder}")
+    check_state(folder)
+    manifest_path = manifest_path or default_path(folder)
+    manifest = read_manifest(manifest_path)
     index = read_index(folder) if quick else None
     run = _Pass()
     run.sort_out(folder, manifest, index)
