@@ -204,7 +204,7 @@ def test_mirror_fallback_from_an_endpoint_serving_corrupt_bytes(hub, tmp_path):
 
 
 def test_token_goes_to_the_hub_only_and_is_never_written(hub, tmp_path):
-    report = run_pull(hub, tmp_path / "m", token="hf_secret123")
+    report = run_pull(hub, tmp_path / "m", token="hf_secret123", token_to=(hub.srv.endpoint,))
     assert report.ok
     log = hub.srv.log()
     assert all(r.authorization == "Bearer hf_secret123" for r in log if r.origin == "api")
@@ -222,7 +222,8 @@ def test_token_goes_to_the_hub_only_and_is_never_written(hub, tmp_path):
 def test_hub_refusals_have_distinct_exit_codes(hub, tmp_path, repo, token, code):
     for source in ("hf", "modelscope"):
         try:  # refused at listing time (raises) or per file (HF lists gated repos, refuses their files)
-            error = run_pull(hub, tmp_path / source, source=source, repo=repo, token=token).error()
+            error = run_pull(hub, tmp_path / source, source=source, repo=repo, token=token,
+                             token_to=(hub.srv.endpoint,)).error()
         except HubctlError as err:
             error = err
         assert error is not None and error.exit_code == code, (source, error)
@@ -230,7 +231,8 @@ def test_hub_refusals_have_distinct_exit_codes(hub, tmp_path, repo, token, code)
 
 
 def test_private_repo_with_the_right_token(hub, tmp_path):
-    report = run_pull(hub, tmp_path / "m", repo="acme/private", token="hf_secret123", source="modelscope")
+    report = run_pull(hub, tmp_path / "m", repo="acme/private", token="hf_secret123", source="modelscope",
+                      token_to=(hub.srv.endpoint,))
     assert report.ok and (tmp_path / "m" / "a.txt").read_bytes() == b"secret weights"
 
 
@@ -332,7 +334,8 @@ def test_stored_huggingface_token_is_used_when_no_token_is_given(hub, tmp_path):
     home = tmp_path / "hf-home"
     home.mkdir()
     (home / "token").write_text("hf_secret123")  # what `hf auth login` stores
-    result = cli("pull", "acme/private", "--endpoint", hub.srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
+    result = cli("pull", "acme/private", "--endpoint", hub.srv.endpoint, "--token-to", hub.srv.endpoint,
+                 "--dest", str(tmp_path / "m"), "--quiet",
                  env={"HF_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": ""})
     assert result.returncode == 0, result.stderr
     assert "hf_secret123" not in result.stderr + result.stdout

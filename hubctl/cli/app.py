@@ -88,6 +88,7 @@ def pull(
     workers: int = typer.Option(constants.WORKERS, "--workers", min=1, help="Files downloaded in parallel."),
     connections: int = typer.Option(constants.CONNECTIONS, "--connections", min=1, help="Parallel byte ranges per large file."),
     token: Optional[str] = typer.Option(None, "--token", help="Access token. Default: HF_TOKEN or the stored HF token; MODELSCOPE_API_TOKEN."),
+    token_to: List[str] = typer.Option([], "--token-to", help="Also send the token to this mirror URL (repeatable). Default: only the hub's own origins and HF_ENDPOINT / MODELSCOPE_ENDPOINT; never a lockfile's endpoints."),
     manifest_out: Optional[Path] = typer.Option(None, "--manifest-out", help="Also write the manifest (lockfile) here."),
     lock_timeout: float = typer.Option(constants.LOCK_WAIT, "--lock-timeout", help="Seconds to wait for files another process is downloading."),
     fsync: bool = typer.Option(False, "--fsync", help="fsync each file before it gets its final name (power-loss safety, slower)."),
@@ -127,6 +128,7 @@ def pull(
             lock_wait=lock_timeout,
             manifest_out=manifest_out,
             fsync=fsync,
+            token_to=tuple(token_to),
         )
         report = do_pull(request, _progress(quiet or as_json), pinned)
         if as_json:
@@ -156,19 +158,20 @@ def verify(
     folder: Path = typer.Argument(..., help="The model folder."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Trusted lockfile (default: FOLDER/.hubctl/manifest.json)."),
     strict: bool = typer.Option(False, "--strict", help="Files not in the manifest are an error."),
-    quick: bool = typer.Option(False, "--quick", help="Trust files unchanged (size, mtime, ctime, inode) since hubctl last hashed them."),
+    quick: bool = typer.Option(False, "--quick", help="Trust files unchanged (size, mtime, ctime, inode) since hubctl last hashed them. The stamps live in FOLDER/.hubctl: anyone who can write FOLDER can forge them, even with a trusted --manifest; a plain verify re-hashes every byte."),
     repair: bool = typer.Option(False, "--repair", help="Re-fetch only bad or missing files (from the manifest's source, or --endpoint)."),
     source: Optional[str] = typer.Option(None, "--source", help="With --repair: hf or modelscope instead of the manifest's."),
     repo: Optional[str] = typer.Option(None, "--repo", help="With --repair: repo id on that hub, if it differs."),
     endpoint: List[str] = typer.Option([], "--endpoint", help="With --repair: endpoints to fetch from (repeatable)."),
     token: Optional[str] = typer.Option(None, "--token", help="With --repair: access token."),
+    token_to: List[str] = typer.Option([], "--token-to", help="With --repair: also send the token to this mirror URL (repeatable)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Files hashed in parallel (default: CPU count)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON report on stdout."),
 ) -> None:
     """Prove offline that FOLDER is exactly what its manifest says (sha256 of every file)."""
     args = VerifyArgs(folder, manifest, strict, quick, repair, source, repo, tuple(endpoint), token, workers, quiet,
-                      as_json)
+                      as_json, tuple(token_to))
     _run(lambda: verify_command(args), as_json)
 
 

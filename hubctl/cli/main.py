@@ -84,6 +84,7 @@ class VerifyArgs(NamedTuple):
     workers: int | None = None
     quiet: bool = False
     as_json: bool = False
+    token_to: tuple[str, ...] = ()
 
 
 def verify_command(args: VerifyArgs) -> None:
@@ -114,7 +115,8 @@ def _repair(report: VerifyReport, args: VerifyArgs) -> VerifyReport:
     name = SOURCES.get(args.source) if args.source else None
     if args.source and name is None:
         raise UsageError(f"unknown source {args.source!r}: use hf or modelscope")
-    request = repair_request(report, name, tuple(e.rstrip("/") for e in args.endpoint), args.token, args.repo)
+    request = repair_request(report, name, tuple(e.rstrip("/") for e in args.endpoint), args.token, args.repo,
+                             token_to=args.token_to)
     return repair(report, request, progress_for(args.quiet or args.as_json))
 
 

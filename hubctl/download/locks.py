@@ -5,6 +5,13 @@ a lock file created with O_EXCL (atomic on NFSv3+), holding the owner's host, pi
 owner touches it every few seconds. A waiter takes it over when the owner is a dead pid on this host, or
 when the file's mtime has not changed for `stale_after` seconds *as measured by the waiter's own clock*,
 which is immune to clock skew between nodes. Breaking is itself serialised by a short-lived `.break` lease.
+
+The waiter's observation (mtime seen, when first seen) belongs to the lock file, not to one Lease object:
+a pull retries a busy file with a fresh Lease each time, and a per-object clock restarted on every attempt,
+so a stale lock was never taken over. Each takeover writes generation = old + 1. A holder checks
+`still_held()` (its token is still the file's) before every write burst and before the final rename (see
+partial.py's fence), so a holder that was paused past `stale_after` and wakes up stops instead of
+overwriting a file its successor already verified.
 """
 
 from __future__ import annotations
@@ -18,8 +25,12 @@ import time
 from pathlib import Path
 
 from hubctl import constants
+from hubctl.integrity.safepath import read_regular
 
 HOST = socket.gethostname()
+#: Per lock file: (mtime_ns last seen, this process's monotonic time when first seen with that mtime).
+_OBSERVED: dict[str, tuple[int, float]] = {}
+_OBSERVED_LOCK = threading.Lock()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -73,38 +84,40 @@ class Lease:
         self.path = path
         self.stale_after = constants.LOCK_STALE if stale_after is None else stale_after
         self.token = secrets.token_hex(8)
-        self._observed: tuple[int, float] | None = None  # (mtime_ns seen, local time first seen)
+        self.generation = 1
 
     def try_acquire(self) -> bool:
         """Take the lease if free or stale; never blocks for long."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(2):
-            if self._create(self.path, self.token):
+            if self._create(self.path, self.token, self.generation):
                 _HEARTBEAT.add(self.path)
                 return True
             if not self._break_if_stale():
                 return False
         return False
 
-    def _create(self, path: Path, token: str) -> bool:
+    def _create(self, path: Path, token: str, generation: int = 1) -> bool:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w") as f:
-            json.dump({"host": HOST, "pid": os.getpid(), "token": token, "since": time.time()}, f)
+            json.dump({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
+                       "since": time.time()}, f)
         return True
 
     def holder(self) -> dict:
-        """The lock file's content ({} if unreadable or gone)."""
+        """The lock file's content ({} if unreadable, gone, not a regular file or not an object)."""
         try:
-            return json.loads(self.path.read_text())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(self.path, 1 << 16))
+        except (OSError, ValueError, RecursionError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def describe_holder(self) -> str:
         info = self.holder()
-        return f"pid {info.get('pid', '?')} on {info.get('host', '?')}" if info else "another process"
+        return f"pid {info.get('pid', '?')!s:.20} on {info.get('host', '?')!s:.64}" if info else "another process"
 
     def _is_stale(self, info: dict) -> bool:
         if info.get("host") == HOST and isinstance(info.get("pid"), int) and not _pid_alive(info["pid"]):
@@ -114,10 +127,13 @@ class Lease:
         except FileNotFoundError:
             return True
         now = time.monotonic()
-        if self._observed is None or self._observed[0] != mtime:
-            self._observed = (mtime, now)
-            return False
-        return now - self._observed[1] >= self.stale_after
+        key = str(self.path)
+        with _OBSERVED_LOCK:
+            seen = _OBSERVED.get(key)
+            if seen is None or seen[0] != mtime:
+                _OBSERVED[key] = (mtime, now)
+                return False
+        return now - seen[1] >= self.stale_after
 
     def _break_if_stale(self) -> bool:
         info = self.holder()
@@ -126,7 +142,7 @@ class Lease:
         if not self._is_stale(info):
             return False
         breaker = self.path.with_name(self.path.name + ".break")
-        if not self._create(breaker, self.token):
+        if not self._create(breaker, self.token, 0):
             try:  # a breaker that died mid-break is itself stale after a while
                 if time.time() - os.stat(breaker).st_mtime > max(10.0, self.stale_after):
                     breaker.unlink(missing_ok=True)
@@ -136,7 +152,10 @@ class Lease:
         try:
             if self.holder().get("token") == info.get("token"):
                 self.path.unlink(missing_ok=True)
-                self._observed = None
+                with _OBSERVED_LOCK:
+                    _OBSERVED.pop(str(self.path), None)
+                previous = info.get("generation")
+                self.generation = (previous if isinstance(previous, int) and previous > 0 else 1) + 1
             return True
         finally:
             breaker.unlink(missing_ok=True)

@@ -6,13 +6,28 @@ journal counter that claims them, so after a crash the journal never claims byte
 file; at most the last buffer per piece is fetched again. A single-stream partial needs no journal: its
 length is its progress. The partial's name carries the expected hash, so a partial of other content (an
 older revision) is never resumed.
+
+Names: `NAME.<hash16>.hubctl-partial` beside the final name, or, when that (with `.pieces`) would not fit in
+a file name where NAME itself fits, `<sha256(NAME)[:40]>.<hash16>.hubctl-partial`; so every name the file
+system can hold can be downloaded. Stale-partial clean-up matches exactly those two forms for this NAME (a
+regular file, not a folder), never the partial of `NAME.anything` (`model.bin` vs `model.bin.index.json`).
+
+Fencing: a pull registers a `fence` for the partial it holds a lease on; writes (at most every
+FENCE_INTERVAL s) and the final rename first ask it, so a holder that lost its lease while paused
+(SIGSTOP, a hung NFS client) stops with LeaseLost instead of overwriting what the new holder verified.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import re
+import stat
 import struct
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +36,27 @@ from hubctl.constants import PARTIAL_SUFFIX
 _MAGIC = b"HUBCTLP1"
 _HEADER = struct.Struct("<8sQQ")  # magic, file size, piece size
 _COUNTER = struct.Struct("<Q")
+_JOURNAL = ".pieces"
+_NAME_MAX = 255
+#: Seconds between two fence checks while bytes are written (the final rename is always checked).
+FENCE_INTERVAL = 0.5
+
+
+class LeaseLost(Exception):
+    """The lease on this file passed to another process: stop writing, never rename."""
+
+
+_fences: dict[str, Callable[[], bool]] = {}
+_fences_lock = threading.Lock()
+
+
+def set_fence(partial: Path, still_held: Callable[[], bool] | None) -> None:
+    """Register (or, with None, drop) the check that the writer of `partial` still holds its lease."""
+    with _fences_lock:
+        if still_held is None:
+            _fences.pop(str(partial), None)
+        else:
+            _fences[str(partial)] = still_held
 
 
 @dataclass
@@ -38,21 +74,40 @@ class Piece:
 
 
 def partial_path(final: Path, content_id: str) -> Path:
-    """`name.<hash prefix>.hubctl-partial`, beside the final name."""
-    return final.with_name(f"{final.name}.{content_id[:16]}{PARTIAL_SUFFIX}")
+    """`name.<hash prefix>.hubctl-partial` beside the final name; a hashed short name if that cannot fit."""
+    tag = _content_tag(content_id)
+    name = f"{final.name}.{tag}{PARTIAL_SUFFIX}"
+    if len((name + _JOURNAL).encode("utf-8", "surrogateescape")) > _NAME_MAX:
+        name = f"{_short(final.name)}.{tag}{PARTIAL_SUFFIX}"
+    return final.with_name(name)
+
+
+def _content_tag(content_id: str) -> str:
+    """The hash prefix in a partial's name, safe as a file name whatever the listing sent."""
+    tag = content_id[:16].lower()
+    return tag if re.fullmatch(r"[0-9a-f]{1,16}", tag) else hashlib.sha256(content_id.encode()).hexdigest()[:16]
+
+
+def _short(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def stale_partials(final: Path, keep: Path) -> list[Path]:
-    """Partials and journals of the same final name for other content (e.g. an older revision)."""
-    if not final.parent.is_dir():
+    """Partials and journals of exactly this final name for other content (e.g. an older revision): regular
+    files named `<name>.<hash>.hubctl-partial[.pieces]` or their short form, nothing else."""
+    try:
+        entries = list(os.scandir(final.parent))
+    except OSError:
         return []
-    prefix = final.name + "."
+    pattern = re.compile(
+        rf"(?:{re.escape(final.name)}|{_short(final.name)})\.[0-9a-f]{{1,16}}{re.escape(PARTIAL_SUFFIX)}"
+        rf"(?:{re.escape(_JOURNAL)})?"
+    )
+    keep_names = {keep.name, keep.name + _JOURNAL}
     return [
-        p
-        for p in final.parent.iterdir()
-        if p.name.startswith(prefix)
-        and PARTIAL_SUFFIX in p.name[len(prefix) :]
-        and not p.name.startswith(keep.name)
+        final.parent / e.name
+        for e in entries
+        if pattern.fullmatch(e.name) and e.name not in keep_names and e.is_file(follow_symlinks=False)
     ]
 
 
@@ -62,17 +117,21 @@ class PartialFile:
     def __init__(self, path: Path, size: int, piece_size: int | None) -> None:
         self.path = path
         self.size = size
-        self.journal = path.with_name(path.name + ".pieces")
+        self.journal = path.with_name(path.name + _JOURNAL)
         path.parent.mkdir(parents=True, exist_ok=True)
+        with _fences_lock:
+            self._fence = _fences.get(str(path))
+        self._fenced_at = time.monotonic()
         if piece_size is None and self.journal.exists():
             piece_size = self._journal_piece_size()
         self.piece_size = piece_size
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = _open_regular(path, os.O_RDWR | os.O_CREAT)
         self._jfd: int | None = None
         self.pieces = self._plan()
 
     def _journal_piece_size(self) -> int | None:
-        with open(self.journal, "rb") as f:
+        fd = _open_regular(self.journal, os.O_RDONLY)
+        with open(fd, "rb") as f:
             head = f.read(_HEADER.size)
         if len(head) == _HEADER.size:
             magic, size, piece = _HEADER.unpack(head)
@@ -88,7 +147,7 @@ class PartialFile:
         step = self.piece_size
         pieces = [Piece(i, s, min(s + step, self.size)) for i, s in enumerate(range(0, self.size, step))]
         if self.journal.exists() and self._journal_piece_size() == step:
-            self._jfd = os.open(self.journal, os.O_RDWR)
+            self._jfd = _open_regular(self.journal, os.O_RDWR)
             for piece in pieces:
                 raw = os.pread(self._jfd, _COUNTER.size, _HEADER.size + piece.index * _COUNTER.size)
                 if len(raw) == _COUNTER.size:
@@ -97,7 +156,7 @@ class PartialFile:
             # A single-stream partial (or none) becomes pieces: its length is contiguous progress.
             for piece in pieces:
                 piece.done = max(0, min(length, piece.end) - piece.start)
-            self._jfd = os.open(self.journal, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._jfd = _open_regular(self.journal, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
             os.pwrite(self._jfd, _HEADER.pack(_MAGIC, self.size, step), 0)
             for piece in pieces:
                 self._save(piece)
@@ -114,6 +173,8 @@ class PartialFile:
 
     def write(self, piece: Piece, data: memoryview) -> None:
         """Write the next bytes of `piece`, then record them in the journal."""
+        if self._fence is not None and time.monotonic() - self._fenced_at >= FENCE_INTERVAL:
+            self.check_fence()
         offset = piece.start + piece.done
         written = 0
         while written < len(data):
@@ -140,13 +201,30 @@ class PartialFile:
         if fsync:
             os.fsync(self.fd)
         self.close()
+        self.check_fence()
         os.replace(self.path, final)
         self.journal.unlink(missing_ok=True)
+
+    def check_fence(self) -> None:
+        """Raise LeaseLost if this file's lease passed to another process (see the module docstring)."""
+        self._fenced_at = time.monotonic()
+        if self._fence is not None and not self._fence():
+            raise LeaseLost(f"{self.path.name}: the lease on this file was taken over by another process")
 
     def discard(self) -> None:
         self.close()
         self.path.unlink(missing_ok=True)
         self.journal.unlink(missing_ok=True)
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """Open a partial or journal only if it is a regular file: a FIFO, a folder or a symlink named like a
+    partial is an OSError (the pull reports it in one line), never a blocked open or a write through a link."""
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"not a regular file: {path}")
+    return fd
 
 
 def _reserve(fd: int, size: int) -> None:

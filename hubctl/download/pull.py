@@ -2,7 +2,14 @@
 verified download path, and write the manifest last, only when every file is verified.
 
 Safe for several processes pulling into one folder (CI jobs, nodes on shared storage): a per-file lease
-means each file is fetched once; busy files are retried after the others, with a bounded wait.
+means each file is fetched once; busy files are retried after the others, with a bounded wait. A holder
+that loses its lease (paused past the stale limit) stops at its next write or before its final rename
+(partial.py's fence) and retries the file like a busy one, so it never replaces what its successor verified.
+
+The listing (or lockfile) is untrusted: before the first byte is written, every name is checked (safe,
+relative, fits the file system), the same path listed twice is merged when the content is the same and
+refused (exit 6) when not, a file that is also another's folder is refused, and a file without a valid hash
+is failed without touching the disk: unhashed bytes are never accepted, present or downloaded.
 """
 
 from __future__ import annotations
@@ -16,14 +23,14 @@ import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hubctl import constants
-from hubctl.download.auth import credentials, find_token
+from hubctl.download.auth import credentials, find_token, note_withheld
 from hubctl.download.http import Session, TransientError
 from hubctl.download.locks import Lease
-from hubctl.download.partial import partial_path
+from hubctl.download.partial import LeaseLost, partial_path, set_fence
 from hubctl.download.patterns import select
 from hubctl.download.sources.base import HubSource, RemoteFile, Snapshot, get_source
 from hubctl.download.transfer import Cancelled, Candidate, FileResult, Options, download
@@ -36,11 +43,23 @@ from hubctl.errors import (
     NotFoundError,
     most_telling,
 )
-from hubctl.integrity.manifest import Manifest, ManifestFile, default_path, write_manifest
-from hubctl.integrity.safepath import check_remote_path, local_path
+from hubctl.integrity.manifest import (
+    Manifest,
+    ManifestFile,
+    default_path,
+    write_manifest,
+)
+from hubctl.integrity.safepath import (
+    check_fits,
+    check_remote_path,
+    check_state,
+    check_tree,
+    local_path,
+)
 from hubctl.integrity.scan import hash_path
 from hubctl.integrity.stamps import Stamp, read_index, valid_stamp, write_stamp
 from hubctl.progress import Progress, Silent, human_size
+from hubctl.redact import clean, redact_url
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,7 @@ class PullRequest:
     lock_wait: float = constants.LOCK_WAIT
     manifest_out: Path | None = None
     fsync: bool = False
+    token_to: tuple[str, ...] = ()  # origins the user allows to receive the token besides the hub's own (auth.py)
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ class PullReport:
         """The pull's exit reason: the most telling per-file failure, with a count."""
         if not self.failed:
             return None
-        worst = most_telling([f.error for f in self.failed])
+        worst = most_telling([f.error for f in self.failed])  # messages already clean (errors.py)
         more = f" ({len(self.failed)} of {len(self.files) + len(self.failed)} files failed)" if len(self.failed) > 1 else ""
         return type(worst)(worst.message + more)
 
@@ -106,10 +126,10 @@ class PullReport:
                 "path": f.path,
                 "size": f.size,
                 "sha256": f.sha256,
-                "endpoint": f.endpoint,
+                "endpoint": redact_url(f.endpoint) if f.endpoint else None,
                 "status": f.status,
                 "bytes_fetched": f.bytes_fetched,
-                **({"recovered_from": list(f.failures)} if f.failures else {}),
+                **({"recovered_from": [clean(x) for x in f.failures]} if f.failures else {}),
             }
             for f in self.files
         ]
@@ -120,7 +140,7 @@ class PullReport:
             "revision": self.revision,
             "commit": self.commit,
             "dest": str(self.dest),
-            "listing_endpoint": self.listing_endpoint,
+            "listing_endpoint": redact_url(self.listing_endpoint) if self.listing_endpoint else None,
             "manifest": str(self.manifest) if self.manifest else None,
             "files": sorted(files + failed, key=lambda f: f["path"]),
             "bytes_fetched": self.bytes_fetched,
@@ -212,6 +232,8 @@ def _lock_path(dest: Path, path: str) -> Path:
 def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp]) -> FileResult | None:
     """The file under its final name, if it already has the expected content: a stamp still valid (in the
     folder's `index`, which verify writes, or the file's own, which pull writes), or else a re-hash."""
+    if not _has_valid_hash(remote):
+        return None  # nothing to check the bytes against: never accepted
     final = dest / remote.path
     try:
         st = os.lstat(final)
@@ -290,6 +312,8 @@ class _Run:
             if int(waiting) // 10 != int(waiting + 0.5) // 10:  # report about every 10 s of waiting
                 self.progress.note(f"waiting for {remote.path}: locked by {lease.describe_holder()} ({waiting:.0f} s)")
             return 0.5
+        ppath = partial_path(final, remote.sha256 or remote.git_sha1 or "")
+        set_fence(ppath, lease.still_held)
         try:
             result = present(dest, remote, self.index)
             if result is None:
@@ -302,7 +326,12 @@ class _Run:
                 write_stamp(dest, remote.path, result.sha256, result.git_sha1)
             else:
                 self.progress.advance(remote.size)
+        except LeaseLost:
+            self.progress.file_done(remote.path)
+            self.progress.note(f"{remote.path}: lease taken over by {lease.describe_holder()}; will check it again")
+            return 1.0
         finally:
+            set_fence(ppath, None)
             lease.release()
         with self.lock:
             self.results.append(result)
@@ -348,25 +377,27 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     started = time.monotonic()
     source = get_source(request.source)
     token = find_token(request.source, request.token)
-    session = Session(credentials(request.source, token, list(request.endpoints)))
+    note_withheld(request.source, token, list(request.endpoints), request.token_to)
+    session = Session(credentials(request.source, token, list(request.endpoints), request.token_to))
     if pinned is None:
         revision = request.revision or source.default_revision
         snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
+        snapshot = replace(snapshot, files=checked_listing(snapshot.files))
         files = select(snapshot.files, lambda f: f.path, request.include, request.exclude)
         if not files:
             raise NotFoundError(f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns")
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
-    for remote in [*snapshot.files, *files]:
-        check_remote_path(remote.path)
+    files = checked_listing(files)
     dest = request.dest
-    try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise LocalIOError(f"cannot create {dest}: {err.strerror or err}") from err
+    for remote in files:
+        check_fits(dest, remote.path)
+    prepare_dest(dest)
     for remote in files:
         local_path(dest, remote.path)
+    unhashed = [f for f in files if not _has_valid_hash(f)]
+    files = [f for f in files if _has_valid_hash(f)]
 
     index = read_index(dest)
     with ThreadPoolExecutor(max(1, request.workers), thread_name_prefix="hubctl-check") as pool:
@@ -378,7 +409,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
 
     options = Options(connections=max(1, request.connections), fsync=request.fsync)
     run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done),
-               index=index)
+               index=index, failed=[_unhashed(f) for f in unhashed])
     total = sum(f.size for f in files)
     progress.start(total, total - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
     try:
@@ -403,6 +434,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
         else:  # the folder is now exactly what the lockfile pins, wherever the bytes came from
             manifest = pinned._replace(files=files_done, endpoints=request.endpoints, created=Manifest.now())
         manifest_path = default_path(dest)
+        check_state(dest)
         write_manifest(manifest, manifest_path)
         if request.manifest_out:
             write_manifest(manifest, request.manifest_out)
@@ -420,6 +452,50 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     )
 
 
+def _has_valid_hash(remote: RemoteFile) -> bool:
+    """A sha256 of 64 hex digits or a git sha1 of 40: anything else cannot prove a byte (and must not name a file)."""
+    hexdigits = set("0123456789abcdef")
+    sha256_ok = isinstance(remote.sha256, str) and len(remote.sha256) == 64 and hexdigits.issuperset(remote.sha256)
+    sha1_ok = isinstance(remote.git_sha1, str) and len(remote.git_sha1) == 40 and hexdigits.issuperset(remote.git_sha1)
+    bad = (remote.sha256 is not None and not sha256_ok) or (remote.git_sha1 is not None and not sha1_ok)
+    return (sha256_ok or sha1_ok) and not bad
+
+
+def _unhashed(remote: RemoteFile) -> FailedFile:
+    reason = "gives no hash" if remote.sha256 is None and remote.git_sha1 is None else "gives a malformed hash"
+    error = IntegrityError(f"{remote.path}: the listing {reason}, so its bytes cannot be verified (not downloaded)")
+    return FailedFile(remote.path, remote.size, error)
+
+
+def checked_listing(files) -> tuple[RemoteFile, ...]:
+    """The listing with safe names, each path once: the same path with the same content is merged, with
+    other content refused (which one is right?), and a file that is also another's folder is refused."""
+    by_path: dict[str, RemoteFile] = {}
+    for remote in files:
+        check_remote_path(remote.path)
+        seen = by_path.setdefault(remote.path, remote)
+        if (seen.size, seen.sha256, seen.git_sha1) != (remote.size, remote.sha256, remote.git_sha1):
+            raise IntegrityError(f"the listing names {remote.path!r} twice with different content; refusing it")
+    check_tree(by_path)
+    return tuple(by_path.values())
+
+
+def prepare_dest(dest: Path) -> None:
+    """Create dest and its `.hubctl/` state folder, refusing state reached through a symlink (exit 7)."""
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        check_state(dest)
+        (dest / constants.STATE_DIR).mkdir(exist_ok=True)
+        check_state(dest)
+    except OSError as err:
+        raise LocalIOError(f"cannot write in {dest}: {err.strerror or err}") from err
+
+
+def _os_error(path: str, err: OSError) -> LocalIOError:
+    where = err.filename or path
+    return LocalIOError(f"{path}: cannot write {where}: {err.strerror or err}")
+
+
 def _download_all(run: _Run, todo: list[RemoteFile]) -> None:
     """Fetch files on a worker pool; local I/O errors stop everything, others fail only their file."""
     scheduler = _Scheduler(todo)
@@ -434,6 +510,10 @@ def _download_all(run: _Run, todo: list[RemoteFile]) -> None:
                 pass
             except (LocalIOError, LockTimeoutError) as err:
                 run.fatal.append(err)
+                run.options.cancel.set()
+                scheduler.stop()
+            except OSError as err:  # the local file system refused (permissions, a name too long, ...)
+                run.fatal.append(_os_error(remote.path, err))
                 run.options.cancel.set()
                 scheduler.stop()
             except HubctlError as err:
