@@ -194,8 +194,8 @@ def hubctl(box: Sandbox, *args: str, env: dict | None = None, timeout: float = R
     for name in ("HF_TOKEN", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN", "MODELSCOPE_API_TOKEN"):
         full.pop(name, None)
     full.update(env or {})
-    proc = subprocess.run([*wrap, sys.executable, "-c", _AUDITED_MAIN, *args], env=full, capture_output=True,
-                          text=True, errors="replace", timeout=timeout, cwd=box.root)
+    proc = subprocess.run([*wrap, sys.executable, "-c", _AUDITED_MAIN, *args], check=False, env=full,
+                          capture_output=True, text=True, errors="replace", timeout=timeout, cwd=box.root)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
