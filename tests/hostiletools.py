@@ -226,3 +226,13 @@ def assert_no_wrong_bytes(dest: Path, expected: dict[str, bytes]) -> None:
             continue
         assert rel in expected, f"unexpected final file {rel!r}"
         assert path.read_bytes() == expected[rel], f"wrong bytes under final name {rel!r}"
+
+
+def hubctl_popen(box: Sandbox, *args: str, env: dict | None = None) -> subprocess.Popen:
+    """`python -m hubctl ARGS` (audited, like `hubctl`) as a background process, for signals and races."""
+    full = {**os.environ, **FAST_ENV, "PYTHONPATH": str(ROOT), "HUBCTL_TEST_OPENS": str(box.opens)}
+    for name in ("HF_TOKEN", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN", "MODELSCOPE_API_TOKEN"):
+        full.pop(name, None)
+    full.update(env or {})
+    return subprocess.Popen([sys.executable, "-c", _AUDITED_MAIN, *args], env=full, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace", cwd=box.root)

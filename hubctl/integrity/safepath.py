@@ -163,15 +163,15 @@ def read_regular(path: Path, limit: int = 1 << 30, *, follow: bool = False) -> b
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise NotRegularError(f"{path}: not a regular file")
+            raise NotRegularError("not a regular file")
         if st.st_size > limit:
-            raise NotRegularError(f"{path}: larger than {limit} bytes")
+            raise NotRegularError(f"larger than {limit} bytes")
         chunks = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
             limit -= len(chunk)
             if limit < 0:
-                raise NotRegularError(f"{path}: grew while read")
+                raise NotRegularError("grew while read")
         return b"".join(chunks)
     finally:
         os.close(fd)
