@@ -122,12 +122,13 @@ def _repair(report: VerifyReport, args: VerifyArgs) -> VerifyReport:
 
 def _print_verify(report: VerifyReport, strict: bool) -> None:
     from hubctl.progress import human_size
+    from hubctl.redact import escape_controls
 
     for check in report.checks:
         if check.status != "ok" and (check.status != "extra" or not report.ok or strict):
             print(f"{check.status.upper():>14}  {check.describe()}")
     for path in report.repaired:
-        print(f"{'REPAIRED':>14}  {path}")
+        print(f"{'REPAIRED':>14}  {escape_controls(path)}")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     extras = report.counts().get("extra", 0)
     note = f"; {extras} extra file(s) not in the manifest" if extras and not strict else ""
