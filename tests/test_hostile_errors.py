@@ -13,7 +13,14 @@ import shutil
 import subprocess
 
 import pytest
-from hostiletools import HostileHub, Sandbox, assert_one_line_error, git_entry, hubctl, sha256
+from hostiletools import (
+    HostileHub,
+    Sandbox,
+    assert_one_line_error,
+    git_entry,
+    hubctl,
+    sha256,
+)
 
 from hubctl.integrity.manifest import Manifest, ManifestFile
 
@@ -67,7 +74,7 @@ def test_state_folder_that_is_a_file_is_exit_7(box):
 
 def _can(command: list[str]) -> bool:
     try:
-        return subprocess.run(command, capture_output=True, timeout=10).returncode == 0
+        return subprocess.run(command, check=False, capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
