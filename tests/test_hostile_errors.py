@@ -22,7 +22,7 @@ from hostiletools import (
     sha256,
 )
 
-from hubctl.integrity.manifest import Manifest, ManifestFile
+from hubctl.integrity.manifest import Manifest, ManifestFile, files_digest
 
 FILES = {"a.txt": b"a\n", "b/c.txt": b"c\n"}
 
@@ -187,3 +187,67 @@ def test_a_stamp_index_copied_with_the_folder_is_not_trusted(box):
     assert index["folder"] == original["folder"]
     run = hubctl(box, "verify", str(copy), "--quick", "--json")
     assert run.code == 0 and json.loads(run.stdout)["bytes_hashed"] == sum(len(b) for b in FILES.values())
+
+
+def _mutations(rng, value, depth=0):
+    """One random structural or type mutation somewhere inside a JSON value."""
+    junk = [None, True, -1, 1e308, 2**70, "", "../x", "/etc/passwd", "a\\b", "\x00", "\ud800", [], {}, "z" * 64,
+            "0" * 64, "http://127.0.0.1:99999", "file:///x", 0.5]
+    if isinstance(value, dict) and value and depth < 4 and rng.random() < 0.8:
+        key = rng.choice(sorted(value))
+        copy = dict(value)
+        roll = rng.random()
+        if roll < 0.15:
+            del copy[key]
+        elif roll < 0.5:
+            copy[key] = rng.choice(junk)
+        else:
+            copy[key] = _mutations(rng, value[key], depth + 1)
+        return copy
+    if isinstance(value, list) and value and depth < 4 and rng.random() < 0.8:
+        copy = list(value)
+        i = rng.randrange(len(copy))
+        roll = rng.random()
+        if roll < 0.2:
+            copy.append(copy[i])
+        elif roll < 0.4:
+            copy[i] = rng.choice(junk)
+        else:
+            copy[i] = _mutations(rng, copy[i], depth + 1)
+        return copy
+    return rng.choice(junk)
+
+
+def test_fuzzed_manifests_are_valid_or_a_manifest_error():
+    """2,000 random mutations of a real lockfile: a valid Manifest (whose paths are safe) or ManifestError."""
+    import random
+
+    from hubctl.errors import ManifestError
+    from hubctl.integrity.safepath import check_remote_path
+
+    rng = random.Random(17)
+    base = good()
+    outcomes = {"valid": 0, "refused": 0}
+    for _ in range(2000):
+        data = _mutations(rng, base)
+        if isinstance(data, dict) and rng.random() < 0.7:  # a consistent digest, so the checks behind it run
+            try:
+                rows = tuple(ManifestFile(f["path"], f["size"], f["sha256"]) for f in data["files"])
+                data["files_digest"] = files_digest(rows)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass
+        try:
+            text = json.dumps(data)
+        except (TypeError, ValueError):
+            continue
+        try:
+            manifest = Manifest.from_json(text)
+        except ManifestError as err:
+            assert "\n" not in err.message
+            outcomes["refused"] += 1
+            continue
+        for entry in manifest.files:
+            check_remote_path(entry.path)
+            assert isinstance(entry.size, int) and entry.size >= 0 and len(entry.sha256) == 64
+        outcomes["valid"] += 1
+    assert outcomes["refused"] > 1000 and outcomes["valid"] > 0, outcomes
