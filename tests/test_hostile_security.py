@@ -266,3 +266,11 @@ def test_control_characters_in_verify_output_are_escaped(box):
     assert "\x1b" not in run.stdout + run.stderr
     assert len([line for line in run.stderr.splitlines() if line.strip()]) == 1
     assert all(not line.startswith("hubctl: error: x") for line in run.stdout.splitlines())
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://mirror", "http://127.0.0.1:99999", "mirror.example"])
+def test_token_to_must_name_an_http_origin(box, url):
+    run = hubctl(box, "pull", "acme/tiny", "--endpoint", "http://127.0.0.1:9", "--token-to", url,
+                 "--dest", str(box.dest), "-q")
+    assert_one_line_error(run, 2, contains="--token-to")
+    assert not box.dest.exists()

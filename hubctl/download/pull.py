@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hubctl import constants
-from hubctl.download.auth import credentials, find_token, note_withheld
+from hubctl.download.auth import check_token_to, credentials, find_token, note_withheld
 from hubctl.download.http import Session, TransientError
 from hubctl.download.locks import Lease
 from hubctl.download.partial import LeaseLost, partial_path, set_fence
@@ -376,6 +376,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     progress = progress or Silent()
     started = time.monotonic()
     source = get_source(request.source)
+    check_token_to(request.token_to)
     token = find_token(request.source, request.token)
     note_withheld(request.source, token, list(request.endpoints), request.token_to)
     session = Session(credentials(request.source, token, list(request.endpoints), request.token_to))
