@@ -7,6 +7,11 @@ import os
 from hubctl.download.http import origin
 
 
+#: The official Hugging Face Hub origins: a mirror redirecting to them (hf-mirror.com does for some clients)
+#: keeps the HF token, as huggingface_hub keeps it for its _HUB_ORIGINS; no other host ever gets it.
+HF_HUB_ORIGINS = ("https://huggingface.co", "https://hf.co")
+
+
 def find_token(source: str, explicit: str | None) -> str | None:
     """--token, else HF_TOKEN / huggingface_hub's stored token, else MODELSCOPE_API_TOKEN."""
     if explicit:
@@ -31,4 +36,5 @@ def credentials(source: str, token: str | None, endpoints: list[str]) -> dict[st
     headers = {"Authorization": f"Bearer {token}"}
     if source == "modelscope":
         headers["Cookie"] = f"m_session_id={token}"
-    return {origin(e): headers for e in endpoints}
+    trusted = [*endpoints, *HF_HUB_ORIGINS] if source == "hf" else endpoints
+    return {origin(e): headers for e in trusted}

@@ -131,12 +131,12 @@ class PullReport:
 def default_endpoints(source: str) -> tuple[str, ...]:
     """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
     if source == "hf":
-        return (os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT,)
+        return ((os.environ.get("HF_ENDPOINT") or "").strip().rstrip("/") or constants.HF_DEFAULT_ENDPOINT,)
     endpoint = os.environ.get("MODELSCOPE_ENDPOINT")
     if not endpoint and os.environ.get("MODELSCOPE_DOMAIN"):
         domain = os.environ["MODELSCOPE_DOMAIN"]
         endpoint = domain if "://" in domain else f"https://{domain}"
-    return (endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
+    return ((endpoint or "").strip().rstrip("/") or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
 
 
 def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
@@ -358,7 +358,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
-    for remote in [*snapshot.files, *files]:
+    for remote in files:  # only what this pull writes: an odd name elsewhere in the repo must not block it
         check_remote_path(remote.path)
     dest = request.dest
     try:
