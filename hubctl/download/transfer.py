@@ -367,7 +367,7 @@ class _Fetch:
 
     def _piece_once(self, piece: Piece) -> None:
         start = piece.start + piece.done
-        last = "" if piece.end == self.remote.size else str(piece.end - 1)
+        last = "" if start == 0 and piece.end == self.remote.size else str(piece.end - 1)  # `bytes=0-`: whole file
         # Ranged even from byte 0 (Xet's CDN answers 400 to an unranged GET of a large object), except for an
         # empty file and for the one-stream fallback after a server answered ranges wrongly.
         ranged = self.remote.size > 0 and not (self.unranged and start == 0)
