@@ -266,7 +266,7 @@ def _describe(err: BaseException) -> str:
         return f"stalled: no data for {constants.STALL_TIMEOUT:g} s"
     if isinstance(err, http.client.IncompleteRead):
         return f"connection closed early ({len(err.partial)} bytes of the last read)"
-    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return f"{type(err).__name__}: {_shown(str(err))}" if str(err) else type(err).__name__  # may quote the server
 
 
 class Session:
