@@ -132,13 +132,14 @@ class _Locator:
         self.resolves = 0
         self.linked_sha256: str | None = None
         self._lock = threading.Lock()
+        self._resolving = threading.Lock()
         self._cached: str | None = None
         self._expires = 0.0
 
     def open(self, headers: dict[str, str]) -> Response:
-        """The first non-redirect response for a GET of the file's bytes with `headers`."""
-        with self._lock:
-            cached = self._cached if time.monotonic() < self._expires else None
+        """The first non-redirect response for a GET of the file's bytes with `headers`. Pieces starting
+        together wait for one resolve (single flight) instead of each resolving."""
+        cached = self._current()
         if cached is not None:
             response = self.session.request("GET", cached, headers, follow_redirects=False)
             if response.status not in _REFRESH and response.status not in REDIRECTS:
@@ -147,7 +148,15 @@ class _Locator:
             with self._lock:
                 if self._cached == cached:
                     self._cached = None
-        return self._resolve(headers)
+        with self._resolving:
+            cached = self._current()
+            if cached is None:
+                return self._resolve(headers)
+        return self.session.request("GET", cached, headers, follow_redirects=False)
+
+    def _current(self) -> str | None:
+        with self._lock:
+            return self._cached if time.monotonic() < self._expires else None
 
     def _resolve(self, headers: dict[str, str]) -> Response:
         url = self.url
