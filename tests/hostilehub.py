@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SHA = "1" * 40
 CONTENT = b"hello from a hostile hub\n"
-GIT_SHA1 = hashlib.sha1(b"blob %d\0" % len(CONTENT) + CONTENT).hexdigest()
-SHA256 = hashlib.sha256(CONTENT).hexdigest()
 REPO = "h/x"
 
 Script = Callable[["Handler"], None]
@@ -39,7 +35,8 @@ def json_answer(payload: object, *headers: tuple[str, str], status: str = "200 O
 
 
 def file_entry(path: str = "a.txt", data: bytes = CONTENT) -> dict:
-    return {"type": "file", "oid": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(), "size": len(data), "path": path}
+    oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return {"type": "file", "oid": oid, "size": len(data), "path": path}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -84,7 +81,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == f"/{REPO}/resolve/{SHA}/a.txt":
             self.send_raw(raw("200 OK", [("Content-Type", "text/plain")], CONTENT))
         else:
-            self.send_raw(json_answer({"error": "not found"}, ("X-Error-Code", "EntryNotFound"), status="404 Not Found"))
+            missing = json_answer({"error": "not found"}, ("X-Error-Code", "EntryNotFound"), status="404 Not Found")
+            self.send_raw(missing)
 
 
 class HostileServer(ThreadingHTTPServer):
@@ -120,17 +118,3 @@ class HostileServer(ThreadingHTTPServer):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False

@@ -125,7 +125,8 @@ def paged(pages: dict[str, tuple[list, str | None]]):
 
 
 def test_link_to_the_same_page_stops_with_exit_6(hostile, tmp_path):
-    hostile.scripts[TREE] = paged({"": ([file_entry()], f'<{hostile.endpoint}{TREE}{SHA}?recursive=true&expand=false>; rel="next"')})
+    first = f"{hostile.endpoint}{TREE}{SHA}?recursive=true&expand=false"
+    hostile.scripts[TREE] = paged({"": ([file_entry()], f'<{first}>; rel="next"')})
     assert_one_line(pull(hostile, tmp_path / "m"), ExitCode.INTEGRITY, "pagination loop")
     assert hostile.count(TREE) == 1  # the repeated URL is recognised before it is fetched again
 
@@ -208,7 +209,11 @@ def test_malformed_entry_is_exit_6_naming_it(hostile, tmp_path, case):
     assert hostile.count(RESOLVE) == 0  # refused before any download
 
 
-@pytest.mark.parametrize("body", [b"{}", b'"a list?"', b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000])
+DEEP_LIST = b"[" * 200_000 + b"]" * 200_000
+DEEP_OBJECT = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+
+
+@pytest.mark.parametrize("body", [b"{}", b'"a list?"', DEEP_LIST, DEEP_OBJECT])
 def test_listing_that_is_not_a_list_is_exit_6(hostile, tmp_path, body):
     hostile.scripts[TREE] = answer(raw("200 OK", [("Content-Type", "application/json")], body))
     assert_one_line(pull(hostile, tmp_path / "m"), ExitCode.INTEGRITY)
@@ -275,6 +280,7 @@ def test_trickling_body_alone_fails_with_exit_5(hostile, tmp_path):
 
 def test_trickling_listing_hits_the_api_deadline(hostile, tmp_path):
     body = json.dumps([file_entry()]).encode()
-    hostile.scripts[TREE] = lambda h: h.trickle(raw("200 OK", [("Content-Length", str(len(body)))], length=False), body, 0.2)
+    head = raw("200 OK", [("Content-Length", str(len(body)))], length=False)
+    hostile.scripts[TREE] = lambda h: h.trickle(head, body, 0.2)
     result = pull(hostile, tmp_path / "m", env={"HUBCTL_API_DEADLINE": "2", "HUBCTL_STALL_TIMEOUT": "5"}, timeout=60)
     assert_one_line(result, ExitCode.NETWORK, "too slow")

@@ -89,7 +89,8 @@ def test_recorded_401_repo_not_found_is_not_found_with_a_token_hint():
     url = RESPONSES["missing_repo_anonymous"]["url"]
     err = HttpError(401, url, headers["X-Error-Code"], headers["X-Error-Message"], authorized=False)
     anonymous = hub_error(err, "repo zzznotanowner9f3/zzznotarepo9f3", "https://huggingface.co")
-    assert anonymous.exit_code == ExitCode.NOT_FOUND and "private/gated" in anonymous.message and "token" in anonymous.message
+    assert anonymous.exit_code == ExitCode.NOT_FOUND
+    assert "private/gated" in anonymous.message and "token" in anonymous.message
     err.authorized = True
     assert hub_error(err, "repo", "https://huggingface.co").exit_code == ExitCode.NOT_FOUND
     gated = HttpError(401, url, "GatedRepo", "Access restricted", authorized=True)
@@ -217,7 +218,9 @@ def pull(hub: HubServer, dest: Path, *extra: str, repo: str = "acme/tiny", env: 
 
 def resolves(hub: HubServer, path: str) -> list:
     suffix = "/" + quote(path)
-    return [r for r in hub.log() if r.origin == "api" and "/resolve/" in r.path and r.path.split("?")[0].endswith(suffix)]
+    return [
+        r for r in hub.log() if r.origin == "api" and "/resolve/" in r.path and r.path.split("?")[0].endswith(suffix)
+    ]
 
 
 def cdn_gets(hub: HubServer, path: str) -> list:
@@ -397,7 +400,8 @@ def test_16_xet_only_entry_without_a_linked_etag_is_a_clear_exit_6(tmp_path):
     with HostileServer() as srv:
         srv.scripts[f"/api/models/{REPO}/tree/"] = lambda h: h.send_raw(json_answer([entry]))
         srv.scripts[f"/{REPO}/resolve/{SHA}/w.bin"] = lambda h: h.send_raw(raw("200 OK", [], data))
-        result = cli("pull", f"hf:{REPO}", "--endpoint", srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet", timeout=60)
+        result = cli("pull", f"hf:{REPO}", "--endpoint", srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
+                     timeout=60)
     assert result.returncode == ExitCode.INTEGRITY
     assert "Xet-only" in error_line(result) and "X-Linked-Etag" in result.stderr
     assert not (tmp_path / "m" / "w.bin").exists()

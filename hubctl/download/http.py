@@ -136,7 +136,8 @@ def retry_after(headers: Message) -> float | None:
 
 
 def rate_limit(headers: Message) -> tuple[int, int] | None:
-    """(remaining, reset seconds) from the IETF `RateLimit: "resolvers";r=0;t=120` header, None if absent or unreadable."""
+    """(remaining, reset seconds) from the IETF `RateLimit: "resolvers";r=0;t=120` header; None if absent or
+    unreadable."""
     fields = dict(_RATELIMIT_FIELD.findall((headers.get("RateLimit") or "")[:500]))
     if "r" not in fields or "t" not in fields:
         return None
@@ -186,9 +187,10 @@ def with_retries(call: Callable[[], T], what: str, retries: int | None = None, d
                 raise TransientError(f"{what}: {err} (after {attempts} attempts)", err.retry_after) from err
             delay = retry_delay(err, attempt, can_wait_reset=True)
             if delay is None:
-                raise TransientError(f"{what}: {err}; server asks to wait {err.retry_after or 0:.0f} s", err.retry_after) from err
+                wait = err.retry_after or 0
+                raise TransientError(f"{what}: {err}; server asks to wait {wait:.0f} s", err.retry_after) from err
             if deadline is not None and time.monotonic() + delay > deadline:
-                raise TransientError(f"{what}: {err}; no time left before the deadline to retry", err.retry_after) from err
+                raise TransientError(f"{what}: {err}; no time left before the deadline", err.retry_after) from err
             if isinstance(err, RateLimited):
                 notice(f"{what}: rate limit reached; waiting {delay:.0f} s for the hub's window to reset")
             time.sleep(delay)

@@ -368,9 +368,11 @@ class _Fetch:
                     raise NetworkError(f"{self.remote.path}: {err} ({failures} attempts on {self.candidate.endpoint})")
                 delay = retry_delay(err, failures, can_wait_reset=self.last_endpoint)
                 if delay is None:
-                    raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {err.retry_after:.0f} s")
+                    wait = err.retry_after or 0
+                    raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {wait:.0f} s")
                 if isinstance(err, RateLimited):
-                    notice(f"{self.remote.path}: {self.candidate.endpoint} rate limit reached; waiting {delay:.0f} s for its window to reset")
+                    where = f"{self.remote.path}: {self.candidate.endpoint}"
+                    notice(f"{where} rate limit reached; waiting {delay:.0f} s for its window to reset")
                 if self.options.cancel.wait(delay):
                     raise Cancelled()
 
@@ -408,7 +410,8 @@ class _Fetch:
                 elapsed = time.monotonic() - window_start
                 if elapsed >= constants.SPEED_WINDOW:
                     if window_bytes < constants.MIN_SPEED * elapsed:
-                        raise TooSlow(f"too slow: {window_bytes / elapsed:.0f} B/s over {elapsed:.0f} s (HUBCTL_MIN_SPEED)")
+                        speed = window_bytes / elapsed
+                        raise TooSlow(f"too slow: {speed:.0f} B/s over {elapsed:.0f} s (HUBCTL_MIN_SPEED)")
                     window_start, window_bytes = time.monotonic(), 0
         finally:
             response.close() if remaining == 0 else response.abort()
@@ -494,7 +497,9 @@ def download(
             last = candidate is candidates[-1]
             while True:
                 frontier = _Frontier(partial, StreamHasher(remote.size, git_sha1=remote.git_sha1 is not None))
-                fetch = _Fetch(session, candidate, remote, partial, frontier, options, progress, locator, last, range_refused)
+                fetch = _Fetch(
+                    session, candidate, remote, partial, frontier, options, progress, locator, last, range_refused
+                )
                 try:
                     frontier.advance()
                     fetch.run()

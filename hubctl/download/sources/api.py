@@ -50,7 +50,8 @@ def hub_error(err: HttpError, what: str, endpoint: str) -> HubctlError:
         return NotFoundError(f"{what}: not found on {endpoint}{code}{detail}")
     if err.code in _AUTH_CODES or err.status in (401, 403):
         if err.status == 401 and not err.authorized:
-            return AuthError(f"{what}: {endpoint} asks for a token{code}{detail}; not found, or private/gated: {_TOKEN_HINT}")
+            hint = f"not found, or private/gated: {_TOKEN_HINT}"
+            return AuthError(f"{what}: {endpoint} asks for a token{code}{detail}; {hint}")
         hint = "the repo is gated or private, or the token lacks access"
         return AuthError(f"{what}: access refused by {endpoint}{code}{detail}; {hint}")
     if err.status == 404:

@@ -139,5 +139,7 @@ def _size(value: object, where: str) -> int:
 
 def _show(value: object, limit: int = 80) -> str:
     """A value from the listing for an error message: repr with control characters escaped, capped."""
-    text = ascii(value) if isinstance(value, str) else type(value).__name__ if isinstance(value, (dict, list)) else repr(value)
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    text = ascii(value) if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
