@@ -35,6 +35,19 @@ BACKOFF_BASE = _float("HUBCTL_BACKOFF_BASE", 0.5)
 BACKOFF_MAX = _float("HUBCTL_BACKOFF_MAX", 20.0)
 #: A Retry-After longer than this sends the file to the next endpoint instead of sleeping.
 RETRY_AFTER_MAX = _float("HUBCTL_RETRY_AFTER_MAX", 120.0)
+#: A 429 whose RateLimit header says the bucket is empty (r=0) is waited out up to this long when no other
+#: endpoint can serve (HF's windows are 300 s; the official client sleeps until the reset).
+RATE_LIMIT_WAIT_MAX = _float("HUBCTL_RATE_LIMIT_WAIT_MAX", 310.0)
+#: Slow-loris rule: a file body that averages under MIN_SPEED bytes/s over SPEED_WINDOW seconds is abandoned
+#: and resumed (after RETRIES such windows, the next endpoint gets the file).
+MIN_SPEED = _int("HUBCTL_MIN_SPEED", 4096)
+SPEED_WINDOW = _float("HUBCTL_SPEED_WINDOW", 60.0)
+#: Longest time one API exchange (a listing page, a revision lookup) may take, retries included.
+API_DEADLINE = _float("HUBCTL_API_DEADLINE", 300.0)
+#: Most listing pages followed for one snapshot (HF pages hold 1,000 entries), so a pagination loop ends.
+MAX_PAGES = _int("HUBCTL_MAX_PAGES", 10_000)
+#: How long a resolved CDN URL is reused when it carries no expiry of its own (signed URLs give X-Amz-Expires).
+RESOLVE_TTL = _float("HUBCTL_RESOLVE_TTL", 300.0)
 #: Files downloaded in parallel, and connections used for one large file.
 WORKERS = _int("HUBCTL_WORKERS", 8)
 CONNECTIONS = _int("HUBCTL_CONNECTIONS", 4)

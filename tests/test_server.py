@@ -248,7 +248,7 @@ def test_revisions_resolve_in_every_form(hub: HubServer) -> None:
     status, headers, _ = request(f"{hub.endpoint}/api/models/acme/tiny/revision/nope")
     assert (status, headers["X-Error-Code"]) == (404, "RevisionNotFound")
     status, headers, _ = request(f"{hub.endpoint}/api/models/acme/nope/revision/main")
-    assert (status, headers["X-Error-Code"]) == (404, "RepoNotFound")
+    assert (status, headers["X-Error-Code"]) == (401, "RepoNotFound")  # anonymous, as on huggingface.co
     status, _, body = request(f"{hub.endpoint}/api/models/acme/tiny/refs?include_prs=1")
     refs = json.loads(body)
     assert [t["name"] for t in refs["tags"]] == ["v1.0"] and refs["pullRequests"][0]["ref"] == "refs/pr/1"
@@ -396,7 +396,7 @@ def test_keep_alive_and_quiet_early_hangups(hub: HubServer, capfd: pytest.Captur
     conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
     for method, path, want in [
         ("HEAD", f"/acme/tiny/resolve/{TINY_C2}/README.md", 200),
-        ("GET", "/api/models/acme/nope", 404),
+        ("GET", "/api/models/acme/nope", 401),  # RepoNotFound, anonymous
         ("GET", f"/acme/tiny/resolve/{TINY_C2}/config.json", 200),
     ]:
         conn.request(method, path)
@@ -441,7 +441,7 @@ def test_serve_folders_hosts_local_folders(tmp_path: Path) -> None:
             "nested/big.dat": True,
         }  # LFS by size (>= 1 MiB)
         assert request(f"{srv.endpoint}/datasets/acme/ds/resolve/master/train.csv")[0] == 307
-        assert request(f"{srv.endpoint}/api/models/acme/ds")[0] == 404
+        assert request(f"{srv.endpoint}/api/models/acme/ds")[0] == 401  # RepoNotFound, anonymous
 
 
 def test_fixed_port_puts_the_blob_origin_on_port_plus_one() -> None:

@@ -23,7 +23,7 @@ import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubctl import constants
@@ -151,12 +151,12 @@ class PullReport:
 def default_endpoints(source: str) -> tuple[str, ...]:
     """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
     if source == "hf":
-        return (os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT,)
+        return ((os.environ.get("HF_ENDPOINT") or "").strip().rstrip("/") or constants.HF_DEFAULT_ENDPOINT,)
     endpoint = os.environ.get("MODELSCOPE_ENDPOINT")
     if not endpoint and os.environ.get("MODELSCOPE_DOMAIN"):
         domain = os.environ["MODELSCOPE_DOMAIN"]
         endpoint = domain if "://" in domain else f"https://{domain}"
-    return (endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
+    return ((endpoint or "").strip().rstrip("/") or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
 
 
 def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
@@ -383,14 +383,13 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     if pinned is None:
         revision = request.revision or source.default_revision
         snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
-        snapshot = replace(snapshot, files=checked_listing(snapshot.files))
         files = select(snapshot.files, lambda f: f.path, request.include, request.exclude)
         if not files:
             raise NotFoundError(f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns")
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
-    files = checked_listing(files)
+    files = checked_listing(files)  # only what this pull writes: an odd name elsewhere must not block it
     dest = request.dest
     for remote in files:
         check_fits(dest, remote.path)

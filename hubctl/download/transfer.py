@@ -4,6 +4,12 @@ Per file: resume the partial (if any), fetch the missing byte ranges (in paralle
 hash in file order while bytes arrive, and rename into place only when the hash the listing gave matches.
 Endpoints are tried in order; an endpoint that fails (after retries), serves an HTML page, the wrong size
 or wrong bytes hands the file to the next one. Any endpoint's bytes are fine when the hash matches.
+
+Each file is resolved once per endpoint (`_Locator`): the hub's resolve URL is requested without following
+its redirect, and the storage URL it points at is reused for every piece and retry until it expires or the
+storage refuses it, because hubs count resolves against a rate limit (HF: 3,000-12,000 per 5 minutes).
+Every body request carries `Range` (`bytes=0-` for a whole file), since Xet's CDN refuses unranged GETs
+of very large objects; a body slower than constants.MIN_SPEED over SPEED_WINDOW is abandoned and resumed.
 """
 
 from __future__ import annotations
@@ -11,15 +17,31 @@ from __future__ import annotations
 import errno
 import re
 import threading
+import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from hubctl import constants
-from hubctl.download.http import HttpError, Response, Session, TransientError, backoff, check_status
+from hubctl.download.http import (
+    REDIRECTS,
+    HttpError,
+    ProtocolError,
+    RateLimited,
+    Response,
+    Session,
+    TransientError,
+    check_status,
+    header_int,
+    notice,
+    origin,
+    redirect_target,
+    retry_delay,
+)
 from hubctl.download.partial import PartialFile, Piece, partial_path, stale_partials
-from hubctl.download.sources.api import hub_error
+from hubctl.download.sources.api import cdn_error, hub_error
 from hubctl.download.sources.base import RemoteFile
 from hubctl.errors import HubctlError, IntegrityError, LocalIOError, NetworkError, most_telling
 from hubctl.integrity.hashing import Digests, StreamHasher, hash_range
@@ -57,6 +79,11 @@ class BadBytes(Exception):
     """The endpoint answered with something that is not the file (HTML, wrong size, wrong hash)."""
 
 
+class TooSlow(TransientError):
+    """The body arrived slower than constants.MIN_SPEED: abandoned, and counted as a failed attempt even
+    though it made progress (a 1 byte/s server must not be retried forever)."""
+
+
 class RangeIgnored(Exception):
     """The server answered a ranged request with the whole file (200) or refused the range (416)."""
 
@@ -83,6 +110,99 @@ class Options:
     retries: int = _setting("RETRIES")
     fsync: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+_REFRESH = frozenset({400, 401, 403, 404, 410})  # a cached storage URL answering these is resolved again
+
+
+class _Locator:
+    """Where one file's bytes are on one endpoint, resolved once and shared by its pieces and retries.
+
+    The first request goes to the hub's URL without following redirects; the URL that finally answers with
+    bytes (a signed CDN or OSS URL) is cached until its signature expires (`X-Amz-Date` + `X-Amz-Expires`,
+    or an `Expires` epoch; RESOLVE_TTL when it carries neither, 60 s early in every case). A cached URL that
+    the storage refuses is resolved once more. `linked_sha256` keeps the hub's `X-Linked-Etag` when it is a
+    sha256 (the hash of Xet-only entries and of ModelScope entries listed without one)."""
+
+    def __init__(self, session: Session, url: str) -> None:
+        self.session = session
+        self.url = url
+        self.resolves = 0
+        self.linked_sha256: str | None = None
+        self._lock = threading.Lock()
+        self._resolving = threading.Lock()
+        self._cached: str | None = None
+        self._expires = 0.0
+
+    def open(self, headers: dict[str, str]) -> Response:
+        """The first non-redirect response for a GET of the file's bytes with `headers`. Pieces starting
+        together wait for one resolve (single flight) instead of each resolving."""
+        cached = self._current()
+        if cached is not None:
+            response = self.session.request("GET", cached, headers, follow_redirects=False)
+            if response.status not in _REFRESH and response.status not in REDIRECTS:
+                return response
+            response.abort()
+            with self._lock:
+                if self._cached == cached:
+                    self._cached = None
+        with self._resolving:
+            cached = self._current()
+            if cached is None:
+                return self._resolve(headers)
+        return self.session.request("GET", cached, headers, follow_redirects=False)
+
+    def _current(self) -> str | None:
+        with self._lock:
+            return self._cached if time.monotonic() < self._expires else None
+
+    def _resolve(self, headers: dict[str, str]) -> Response:
+        url = self.url
+        for _ in range(10):
+            response = self.session.request("GET", url, headers, follow_redirects=False)
+            if url == self.url:
+                with self._lock:
+                    self.resolves += 1
+            self._note_linked_etag(response)
+            if response.status not in REDIRECTS:
+                if url != self.url and 200 <= response.status < 300:
+                    self._remember(url)
+                return response
+            url = redirect_target(response)
+        raise TransientError(f"too many redirects resolving {self.url.partition('?')[0]}")
+
+    def _note_linked_etag(self, response: Response) -> None:
+        value = (response.header("X-Linked-Etag") or "").strip().removeprefix("W/").strip('"').lower()
+        if _SHA256.match(value):
+            with self._lock:
+                self.linked_sha256 = self.linked_sha256 or value
+
+    def _remember(self, url: str) -> None:
+        lifetime = _signed_lifetime(url)
+        with self._lock:
+            self._cached = url
+            self._expires = time.monotonic() + max(0.0, lifetime - 60.0)
+
+
+def _signed_lifetime(url: str) -> float:
+    """Seconds a signed storage URL stays valid: S3's X-Amz-Date + X-Amz-Expires, OSS/CloudFront's `Expires`
+    epoch, else constants.RESOLVE_TTL. Any unreadable value falls back to the default, never an error."""
+    query = {k.lower(): v for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
+    now = time.time()
+    try:
+        if "x-amz-expires" in query:
+            expires = float(int(query["x-amz-expires"]))
+            if "x-amz-date" in query:
+                signed = time.mktime(time.strptime(query["x-amz-date"], _AMZ_DATE)) - time.timezone
+                expires -= max(0.0, now - signed)
+            return max(0.0, min(expires, 7 * 86400.0))
+        if "expires" in query:
+            return max(0.0, min(float(int(query["expires"])) - now, 7 * 86400.0))
+    except (ValueError, OverflowError):
+        pass
+    return constants.RESOLVE_TTL
 
 
 class _Frontier:
@@ -123,7 +243,7 @@ class _Frontier:
             self._role.release()
 
 
-def _check_response(response: Response, piece: Piece, remote: RemoteFile, ranged: bool) -> int:
+def _check_response(response: Response, piece: Piece, remote: RemoteFile) -> int:
     """Validate status and headers for a request of piece bytes; return how many bytes the body holds."""
     start = piece.start + piece.done
     if response.status == 416:
@@ -134,7 +254,18 @@ def _check_response(response: Response, piece: Piece, remote: RemoteFile, ranged
     if "text/html" in ctype and not remote.path.lower().endswith((".html", ".htm")):
         response.close()
         raise BadBytes(f"served an HTML page instead of {remote.path}")
-    length = response.header("Content-Length")
+    encoding = (response.header("Content-Encoding") or "").strip().lower()
+    if encoding not in ("", "identity"):
+        response.abort()
+        raise BadBytes(
+            f"served with Content-Encoding: {encoding[:40]!r} although hubctl asked for identity"
+            " (a proxy or mirror compressed the file)"
+        )
+    try:
+        length = header_int(response.headers, "Content-Length")
+    except ProtocolError:
+        response.abort()
+        raise
     if response.status == 206:
         match = _CONTENT_RANGE.match(response.header("Content-Range") or "")
         if match and match.group(3) != "*" and int(match.group(3)) != remote.size:
@@ -142,17 +273,17 @@ def _check_response(response: Response, piece: Piece, remote: RemoteFile, ranged
             raise BadBytes(f"server says the file has {match.group(3)} bytes, the listing {remote.size}")
         if not match or int(match.group(1)) != start or int(match.group(2)) >= piece.end:
             response.close()  # ranges from this server cannot be trusted: fetch the file as one stream
-            raise RangeIgnored(f"wrong Content-Range {response.header('Content-Range')!r} for bytes {start}-")
+            raise RangeIgnored(f"wrong Content-Range {response.header('Content-Range')!r:.80} for bytes {start}-")
         body = int(match.group(2)) - start + 1
     else:
-        if ranged:
+        if start > 0 or piece.end < remote.size:  # a 200 is the whole file: right only for a whole-file request
             response.close()
             raise RangeIgnored("server ignored the Range header (200)")
         body = remote.size
-        if length is not None and int(length) != remote.size:
+        if length is not None and length != remote.size:
             response.close()
             raise BadBytes(f"server sends {length} bytes, the listing says {remote.size}")
-    if length is not None and int(length) != body:
+    if length is not None and length != body:
         response.close()
         raise BadBytes(f"Content-Length {length} does not match the range ({body} bytes)")
     if body == 0 and remote.size > 0:
@@ -173,8 +304,14 @@ class _Fetch:
         frontier: _Frontier,
         options: Options,
         progress: Callable[[int], None],
+        locator: _Locator,
+        last_endpoint: bool,
+        unranged: bool = False,
     ) -> None:
         self.session = session
+        self.unranged = unranged
+        self.locator = locator
+        self.last_endpoint = last_endpoint
         self.candidate = candidate
         self.remote = remote
         self.partial = partial
@@ -226,24 +363,32 @@ class _Fetch:
             try:
                 self._piece_once(piece)
             except TransientError as err:
-                failures = 0 if piece.done > before else failures + 1
+                failures = 0 if piece.done > before and not isinstance(err, TooSlow) else failures + 1
                 if failures >= self.options.retries:
                     raise NetworkError(f"{self.remote.path}: {err} ({failures} attempts on {self.candidate.endpoint})")
-                delay = err.retry_after if err.retry_after is not None else backoff(failures)
-                if delay > constants.RETRY_AFTER_MAX:
-                    raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {delay:.0f} s")
+                delay = retry_delay(err, failures, can_wait_reset=self.last_endpoint)
+                if delay is None:
+                    wait = err.retry_after or 0
+                    raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {wait:.0f} s")
+                if isinstance(err, RateLimited):
+                    where = f"{self.remote.path}: {self.candidate.endpoint}"
+                    notice(f"{where} rate limit reached; waiting {delay:.0f} s for its window to reset")
                 if self.options.cancel.wait(delay):
                     raise Cancelled()
 
     def _piece_once(self, piece: Piece) -> None:
         start = piece.start + piece.done
-        ranged = start > 0 or piece.end < self.remote.size
-        headers = {"Range": f"bytes={start}-{piece.end - 1}"} if ranged else {}
-        response = self.session.request("GET", self.candidate.url, headers)
-        expected = _check_response(response, piece, self.remote, ranged)
+        last = "" if start == 0 and piece.end == self.remote.size else str(piece.end - 1)  # `bytes=0-`: whole file
+        # Ranged even from byte 0 (Xet's CDN answers 400 to an unranged GET of a large object), except for an
+        # empty file and for the one-stream fallback after a server answered ranges wrongly.
+        ranged = self.remote.size > 0 and not (self.unranged and start == 0)
+        headers = {"Range": f"bytes={start}-{last}"} if ranged else {}
+        response = self.locator.open(headers)
+        expected = _check_response(response, piece, self.remote)
         buffer = bytearray(constants.BUFFER_SIZE)
         view = memoryview(buffer)
         remaining = expected
+        window_start, window_bytes = time.monotonic(), 0
         try:
             while remaining > 0:
                 if self.options.cancel.is_set():
@@ -261,6 +406,13 @@ class _Fetch:
                 with self._lock:
                     self.fetched += n
                 self.progress(n)
+                window_bytes += n
+                elapsed = time.monotonic() - window_start
+                if elapsed >= constants.SPEED_WINDOW:
+                    if window_bytes < constants.MIN_SPEED * elapsed:
+                        speed = window_bytes / elapsed
+                        raise TooSlow(f"too slow: {speed:.0f} B/s over {elapsed:.0f} s (HUBCTL_MIN_SPEED)")
+                    window_start, window_bytes = time.monotonic(), 0
         finally:
             response.close() if remaining == 0 else response.abort()
 
@@ -271,12 +423,31 @@ def _local_error(err: OSError, path: Path) -> LocalIOError:
     return LocalIOError(f"cannot write {path}: {err.strerror or err}")
 
 
-def _expected(remote: RemoteFile) -> str:
-    if remote.sha256:
-        return remote.sha256
-    if remote.git_sha1:
-        return remote.git_sha1
-    raise IntegrityError(f"{remote.path}: the listing gives no hash, so its bytes cannot be verified")
+def _expected(remote: RemoteFile) -> str | None:
+    """The hash the bytes must match; None when the listing has none (the hub's X-Linked-Etag may give it)."""
+    return remote.sha256 or remote.git_sha1
+
+
+def _with_linked_hash(session: Session, remote: RemoteFile, candidates: list[Candidate]) -> tuple[RemoteFile, dict]:
+    """`remote` with the sha256 the first answering endpoint gives in X-Linked-Etag (as the official clients
+    take it for Xet-only HF entries and ModelScope entries listed without Sha256), and the locators used."""
+    locators: dict[str, _Locator] = {}
+    problems: list[str] = []
+    for candidate in candidates:
+        locator = locators[candidate.url] = _Locator(session, candidate.url)
+        try:
+            response = locator.open({"Range": "bytes=0-0"} if remote.size else {})
+            response.abort()
+        except (TransientError, ProtocolError) as err:
+            problems.append(f"{candidate.endpoint}: {err}")
+            continue
+        if locator.linked_sha256:
+            return replace(remote, sha256=locator.linked_sha256), locators
+        problems.append(f"{candidate.endpoint}: HTTP {response.status} without an X-Linked-Etag sha256")
+    raise IntegrityError(
+        f"{remote.path}: the listing gives no hash (an Xet-only entry, or none listed) and no endpoint sent its"
+        f" sha256 in X-Linked-Etag, so its bytes cannot be verified ({'; '.join(problems)[:300]})"
+    )
 
 
 def download(
@@ -292,7 +463,10 @@ def download(
 
     `on_failure(endpoint, error)` hears of each endpoint that failed this file, as it happens.
     """
-    content_id = _expected(remote)
+    locators: dict[str, _Locator] = {}
+    if _expected(remote) is None:
+        remote, locators = _with_linked_hash(session, remote, candidates)
+    content_id = _expected(remote) or ""
     ppath = partial_path(final, content_id)
     for stale in stale_partials(final, ppath):
         stale.unlink(missing_ok=True)
@@ -319,9 +493,13 @@ def download(
         for candidate in candidates:
             bad_bytes = 0
             range_refused = False
+            locator = locators.get(candidate.url) or _Locator(session, candidate.url)
+            last = candidate is candidates[-1]
             while True:
                 frontier = _Frontier(partial, StreamHasher(remote.size, git_sha1=remote.git_sha1 is not None))
-                fetch = _Fetch(session, candidate, remote, partial, frontier, options, progress)
+                fetch = _Fetch(
+                    session, candidate, remote, partial, frontier, options, progress, locator, last, range_refused
+                )
                 try:
                     frontier.advance()
                     fetch.run()
@@ -330,7 +508,7 @@ def download(
                     _verify(remote, digests)
                 except RangeIgnored as err:
                     fetched += fetch.fetched
-                    if range_refused:  # an unranged request cannot be refused twice; the server is broken
+                    if range_refused:  # a whole-file request cannot be refused twice; the server is broken
                         errors.append(_failed(on_failure, candidate.endpoint, NetworkError(f"{remote.path}: {err}")))
                         break
                     range_refused = True
@@ -345,7 +523,7 @@ def download(
                     if bad_bytes < 2:  # one clean retry: a flaky proxy, not necessarily a bad mirror
                         continue
                     break
-                except (NetworkError, TransientError) as err:
+                except (NetworkError, TransientError, ProtocolError) as err:
                     fetched += fetch.fetched
                     failures.append(f"{candidate.endpoint}: {err}")
                     network = err if isinstance(err, NetworkError) else NetworkError(f"{remote.path}: {err}")
@@ -354,7 +532,7 @@ def download(
                 except HttpError as err:
                     fetched += fetch.fetched
                     failures.append(f"{candidate.endpoint}: {err}")
-                    errors.append(_failed(on_failure, candidate.endpoint, hub_error(err, remote.path, candidate.endpoint)))
+                    errors.append(_failed(on_failure, candidate.endpoint, _refusal(err, remote.path, candidate)))
                     break
                 except Cancelled:
                     raise
@@ -370,6 +548,16 @@ def download(
         raise most_telling(errors) if errors else NetworkError(f"{remote.path}: no endpoint to download from")
     finally:
         partial.close()
+
+
+def _refusal(err: HttpError, path: str, candidate: Candidate) -> HubctlError:
+    """A 4xx from the hub itself is classified by its X-Error-Code; one from the storage it redirected to
+    (a CDN, OSS) is a network failure with the storage's reason, never a token problem."""
+    try:
+        same = origin(err.url) == origin(candidate.url)
+    except ProtocolError:
+        same = False
+    return hub_error(err, path, candidate.endpoint) if same else cdn_error(err, path, candidate.endpoint)
 
 
 def _failed(

@@ -71,6 +71,7 @@ class HubServer:
         self.store = store
         self.control = control
         self.tree_page_size = tree_page_size
+        self.hf = hf_routes.HfEmulation()  # huggingface.co's quirks and mirror modes; tests adjust its fields
         self._faults = FaultBook()
         self._log: deque[RequestRecord] = deque(maxlen=_LOG_LIMIT)
         self._lock = threading.Lock()
@@ -147,8 +148,8 @@ class HubServer:
         """Route a request on either origin (faults are applied by the caller)."""
         try:
             if req.origin == "cdn":
-                return blob_route(req, self.store)
-            found = ms_routes.route(req, self.store) or hf_routes.route(req, self.store, self.tree_page_size)
+                return hf_routes.cdn_guard(req, self.store, self.hf) or blob_route(req, self.store)
+            found = ms_routes.route(req, self.store) or hf_routes.route(req, self.store, self.tree_page_size, self.hf)
             return found or json_response(404, {"error": "Not Found"})
         except Reject as rejected:
             return rejected.response

@@ -7,6 +7,7 @@ redirect and lands on the request that actually streams the file, whichever orig
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from dataclasses import dataclass, fields, replace
@@ -15,7 +16,7 @@ from urllib.parse import unquote_plus
 from hubctl.server.wire import FileSlice, Response, json_response, text_response
 
 ANY_ROUTE_KINDS = frozenset({"status", "drop", "slow"})
-BODY_KINDS = frozenset({"truncate", "corrupt", "stall", "wrong_size", "html", "empty"})
+BODY_KINDS = frozenset({"truncate", "corrupt", "stall", "wrong_size", "html", "empty", "gzip"})
 RANGE_KINDS = frozenset({"ignore_range", "bad_range"})  # only hit requests that got a 206
 KINDS = ANY_ROUTE_KINDS | BODY_KINDS | RANGE_KINDS
 WRONG_SIZE_EXTRA = 7
@@ -29,15 +30,19 @@ class Fault:
     method: str | None = None
     times: int = 1  # -1: forever
     status: int | None = None  # kind "status": the code to answer (default 500)
-    retry_after: int | None = None
+    retry_after: int | str | None = None  # kind "status": sent verbatim, so hostile values (`1.5`, `soon`) too
     delay: float | None = None  # slow: between 64 KiB chunks (0.5); stall: before closing (30)
     at: int | None = None  # truncate/stall: body bytes sent first (default half)
+    headers: dict[str, str] | None = None  # kind "status": extra headers (e.g. RateLimit on a 503)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(KINDS)}")
         if self.times == 0 or self.times < -1:
             raise ValueError("times must be positive or -1 (forever)")
+        for name, value in (self.headers or {}).items():
+            if not isinstance(name, str) or not isinstance(value, str) or any(c in name + value for c in "\r\n"):
+                raise ValueError("fault headers must be single-line strings")
 
     @classmethod
     def from_dict(cls, data: dict) -> Fault:
@@ -104,6 +109,7 @@ def reshape(fault: Fault, response: Response) -> Response:
     if fault.kind == "status":
         code = fault.status or 500
         headers = (("Retry-After", str(fault.retry_after)),) if fault.retry_after is not None else ()
+        headers += tuple((fault.headers or {}).items())
         return json_response(code, {"error": f"injected fault: HTTP {code}"}, headers)
     if fault.kind == "html":
         return text_response(200, PORTAL_PAGE, "text/html; charset=utf-8")
@@ -112,6 +118,11 @@ def reshape(fault: Fault, response: Response) -> Response:
     file = response.file
     if file is None:
         return response
+    if fault.kind == "gzip":  # a proxy that compresses although the client asked for identity
+        with open(file.source, "rb") as fh:
+            fh.seek(file.offset)
+            body = gzip.compress(fh.read(file.length))
+        return replace(response, file=None, body=body).with_header("Content-Encoding", "gzip")
     if fault.kind == "ignore_range":
         return replace(response, status=200, file=replace(file, offset=0, length=file.total)).with_header(
             "Content-Range", None

@@ -1,4 +1,11 @@
-"""The Hugging Face Hub protocol (also hf-mirror.com and any HF_ENDPOINT mirror)."""
+"""The Hugging Face Hub protocol (also hf-mirror.com and any HF_ENDPOINT mirror).
+
+Invariant: every tree entry leaves this module as a typed `RemoteFile` whose fields passed the checks in
+`parse_entry` (types, ranges, hash formats), or the listing fails with an IntegrityError naming the entry;
+nothing downstream ever sees the raw JSON. Pagination is bounded: each next-page URL is followed once,
+at most constants.MAX_PAGES pages, always on the endpoint being listed (mirrors pass huggingface.co's own
+`Link` through, which a mirror-only network cannot reach).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,16 @@ import re
 import urllib.parse
 
 from hubctl import constants
-from hubctl.download.http import HttpError, Session
+from hubctl.download.http import HttpError, ProtocolError, Session, checked_url, origin
 from hubctl.download.sources.api import get_json, hub_error
 from hubctl.download.sources.base import RemoteFile, Snapshot
+from hubctl.errors import IntegrityError
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NEXT_LINK = re.compile(r'<([^<>]*)>\s*;[^,<]*?\brel\s*=\s*"?next"?', re.IGNORECASE)
+MAX_PATH_BYTES = 4096
+MAX_SIZE = 1 << 50  # 1 PiB: larger than any file a hub stores, small enough that sums never overflow a float
 
 
 class HuggingFace:
@@ -35,23 +46,100 @@ class HuggingFace:
         return sha
 
     def _tree(self, session: Session, endpoint: str, repo: str, commit: str) -> tuple[RemoteFile, ...]:
+        what = f"file list of {repo}@{commit[:12]}"
         url: str | None = f"{endpoint}/api/models/{repo}/tree/{commit}?recursive=true&expand=false"
         files: list[RemoteFile] = []
+        seen: set[str] = set()
         while url:
-            entries, link = get_json(session, url, f"file list of {repo}@{commit[:12]}", endpoint)
-            for entry in entries if isinstance(entries, list) else []:
-                if entry.get("type") != "file":
-                    continue
-                lfs = entry.get("lfs") or None
-                files.append(
-                    RemoteFile(
-                        path=entry["path"],
-                        size=int(entry["size"]),
-                        sha256=lfs["oid"] if lfs else None,
-                        git_sha1=None if lfs else entry.get("oid"),
-                        lfs=bool(lfs),
-                    )
-                )
-            match = _NEXT_LINK.search(link or "")
-            url = match.group(1) if match else None
+            if url in seen:
+                raise IntegrityError(f"{what}: {endpoint} sent a pagination loop (page {len(seen) + 1} repeats one)")
+            if len(seen) >= constants.MAX_PAGES:
+                raise IntegrityError(f"{what}: more than {constants.MAX_PAGES} pages on {endpoint} (HUBCTL_MAX_PAGES)")
+            seen.add(url)
+            entries, link = get_json(session, url, what, endpoint)
+            files += parse_tree(entries, f"{what} on {endpoint}", offset=len(files))
+            url = next_page(link, url, endpoint, what)
         return tuple(files)
+
+
+def next_page(link: str | None, current: str, endpoint: str, what: str) -> str | None:
+    """The next-page URL of a `Link` header on `endpoint`: relative links are joined onto the current page,
+    and a link to another origin (hf-mirror.com passes huggingface.co's through) is re-based onto the
+    endpoint, so the listing never leaves the host the user chose (nor takes its token elsewhere)."""
+    match = _NEXT_LINK.search((link or "")[:8192])
+    if not match:
+        return None
+    try:
+        target = urllib.parse.urljoin(current, match.group(1).strip())
+        parts = checked_url(target)
+        if origin(target) == origin(endpoint):
+            return target
+    except (ProtocolError, ValueError) as err:
+        raise IntegrityError(f"{what}: unusable next-page link from {endpoint}: {err}") from None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{endpoint.rstrip('/')}{parts.path}{query}"
+
+
+def parse_tree(entries: object, what: str, offset: int = 0) -> list[RemoteFile]:
+    """The files of one `/tree` page, each validated into a RemoteFile (directories are skipped)."""
+    if not isinstance(entries, list):
+        raise IntegrityError(f"{what}: the answer is {type(entries).__name__}, not a list of entries")
+    files = []
+    for i, entry in enumerate(entries):
+        remote = parse_entry(entry, f"{what}: entry {offset + i}")
+        if remote is not None:
+            files.append(remote)
+    return files
+
+
+def parse_entry(entry: object, where: str) -> RemoteFile | None:
+    """One tree entry as a RemoteFile (None for a directory); IntegrityError naming the entry otherwise.
+
+    `lfs.oid` is the sha256 of the bytes. Without `lfs`, `oid` is the git blob sha1 of the bytes, unless the
+    entry carries a `xetHash`: then the file lives in Xet storage, `oid` hashes a pointer, and the sha256
+    comes from the resolve answer's X-Linked-Etag (both hashes are None here; transfer.py fetches it)."""
+    if not isinstance(entry, dict):
+        raise IntegrityError(f"{where} is {type(entry).__name__}, not an object")
+    path = entry.get("path")
+    if not isinstance(path, str) or not path or "\x00" in path or len(path.encode("utf-8", "replace")) > MAX_PATH_BYTES:
+        raise IntegrityError(f"{where} has no usable path ({_show(path)})")
+    where = f"{where} ({_show(path)})"
+    kind = entry.get("type")
+    if kind == "directory":
+        return None
+    if kind != "file":
+        raise IntegrityError(f"{where} has type {_show(kind)}, expected 'file' or 'directory'")
+    size = _size(entry.get("size"), f"{where}: size")
+    oid = entry.get("oid")
+    if not isinstance(oid, str) or not _FULL_SHA.match(oid):
+        raise IntegrityError(f"{where}: oid {_show(oid)} is not a 40-hex git sha1")
+    lfs = entry.get("lfs")
+    xet = entry.get("xetHash")
+    if xet is not None and not (isinstance(xet, str) and _SHA256.match(xet)):
+        raise IntegrityError(f"{where}: xetHash {_show(xet)} is not 64 hex")
+    if lfs is None:
+        if xet is not None:
+            return RemoteFile(path=path, size=size, sha256=None, git_sha1=None, lfs=True)
+        return RemoteFile(path=path, size=size, sha256=None, git_sha1=oid, lfs=False)
+    if not isinstance(lfs, dict):
+        raise IntegrityError(f"{where}: lfs is {type(lfs).__name__}, not an object")
+    sha256 = lfs.get("oid")
+    if not isinstance(sha256, str) or not _SHA256.match(sha256):
+        raise IntegrityError(f"{where}: lfs.oid {_show(sha256)} is not a 64-hex sha256")
+    if "size" in lfs and _size(lfs.get("size"), f"{where}: lfs.size") != size:
+        raise IntegrityError(f"{where}: lfs.size {lfs.get('size')} differs from size {size}")
+    return RemoteFile(path=path, size=size, sha256=sha256, git_sha1=None, lfs=True)
+
+
+def _size(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SIZE:
+        raise IntegrityError(f"{where} {_show(value)} is not a byte count")
+    return value
+
+
+def _show(value: object, limit: int = 80) -> str:
+    """A value from the listing for an error message: repr with control characters escaped, capped."""
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
