@@ -26,6 +26,7 @@ from hubctl.download.locks import Lease
 from hubctl.download.partial import partial_path
 from hubctl.download.patterns import select
 from hubctl.download.sources.base import HubSource, RemoteFile, Snapshot, get_source
+from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.transfer import Cancelled, Candidate, FileResult, Options, download
 from hubctl.errors import (
     HubctlError,
@@ -58,6 +59,7 @@ class PullRequest:
     lock_wait: float = constants.LOCK_WAIT
     manifest_out: Path | None = None
     fsync: bool = False
+    repo_type: str = "model"  # or "dataset"
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,12 @@ class PullReport:
 def default_endpoints(source: str) -> tuple[str, ...]:
     """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
     if source == "hf":
-        return (os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT,)
+        return (normalize_endpoint(source, os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT),)
     endpoint = os.environ.get("MODELSCOPE_ENDPOINT")
     if not endpoint and os.environ.get("MODELSCOPE_DOMAIN"):
         domain = os.environ["MODELSCOPE_DOMAIN"]
         endpoint = domain if "://" in domain else f"https://{domain}"
-    return (endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
+    return (normalize_endpoint(source, endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT),)
 
 
 def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
@@ -319,10 +321,11 @@ def pinned_files(
     hub, a mirror with its own commits, a local `hubctl serve`): list the given revision there and refuse
     early any file that copy lacks or lists with other content; bytes are checked against the lockfile anyway.
     """
-    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False) for f in pinned.files]
+    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False, hash_source=f.hash_source) for f in pinned.files]
     if request.revision is None and request.source == pinned.source and pinned.commit:
         return Snapshot(source.name, request.repo, pinned.commit, pinned.commit, ()), request.endpoints[0], wanted
-    revision = request.revision or source.default_revision
+    same_hub = request.source == pinned.source
+    revision = request.revision or (pinned.revision if same_hub else None) or source.default_revision
     snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
     listed = {f.path: f for f in snapshot.files}
     problems: list[HubctlError] = []
@@ -346,7 +349,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     """
     progress = progress or Silent()
     started = time.monotonic()
-    source = get_source(request.source)
+    source = get_source(request.source, request.repo_type)
     token = find_token(request.source, request.token)
     session = Session(credentials(request.source, token, list(request.endpoints)))
     if pinned is None:
@@ -358,6 +361,8 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
+    if snapshot.unpinned_reason:
+        progress.note(f"hubctl: warning: {snapshot.unpinned_reason}")
     for remote in [*snapshot.files, *files]:
         check_remote_path(remote.path)
     dest = request.dest
@@ -388,17 +393,20 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
 
     manifest_path = None
     if not run.failed:
-        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1) for r in run.results)
+        hash_sources = {f.path: f.hash_source for f in files}
+        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1, hash_sources.get(r.path)) for r in run.results)
         if pinned is None:
             manifest = Manifest(
                 source=request.source,
                 repo=request.repo,
                 revision=revision,
-                commit=snapshot.commit,
+                commit=snapshot.commit or None,
                 files=files_done,
                 endpoints=request.endpoints,
                 include=request.include,
                 exclude=request.exclude,
+                repo_type=request.repo_type,
+                commit_not_pinned=snapshot.unpinned_reason,
             )
         else:  # the folder is now exactly what the lockfile pins, wherever the bytes came from
             manifest = pinned._replace(files=files_done, endpoints=request.endpoints, created=Manifest.now())

@@ -24,7 +24,8 @@ def repair_request(report: VerifyReport, source: str | None, endpoints: tuple[st
     if source == "local" or not repo:
         raise UsageError("this manifest was made from a local folder: give --source, --endpoint and --repo to repair from a hub")
     return PullRequest(repo=repo, source=source, dest=report.folder,
-                       endpoints=endpoints or tuple(manifest.endpoints) or default_endpoints(source), token=token)
+                       endpoints=endpoints or tuple(manifest.endpoints) or default_endpoints(source), token=token,
+                       repo_type=manifest.repo_type)
 
 
 def repair(report: VerifyReport, request: PullRequest, progress: Progress | None = None) -> VerifyReport:

@@ -33,11 +33,14 @@ class ManifestFile(NamedTuple):
     size: int
     sha256: str
     git_sha1: str | None = None
+    hash_source: str | None = None  # where the expected sha256 came from: "listing" or "server-header"
 
     def to_dict(self) -> dict:
         data: dict = {"path": self.path, "size": self.size, "sha256": self.sha256}
         if self.git_sha1:
             data["git_sha1"] = self.git_sha1
+        if self.hash_source:
+            data["hash_source"] = self.hash_source
         return data
 
 
@@ -70,6 +73,8 @@ class _Fields(NamedTuple):
     created: str = ""  # empty: now
     schema_version: int = SCHEMA_VERSION
     provenance: dict | None = None  # how the files were made (e.g. quantized from which source, with what)
+    repo_type: str = "model"  # "model" or "dataset"
+    commit_not_pinned: str | None = None  # why the files were fetched by branch name, not by commit
 
 
 class Manifest(_Fields):
@@ -106,6 +111,7 @@ class Manifest(_Fields):
             "created": self.created,
             "source": self.source,
             "repo": self.repo,
+            "repo_type": self.repo_type,
             "revision": self.revision,
             "commit": self.commit,
             "endpoints": [public_url(e) for e in self.endpoints],
@@ -116,6 +122,7 @@ class Manifest(_Fields):
             "files_digest": self.digest,
             "files": [f.to_dict() for f in self.files],
             **({"provenance": self.provenance} if self.provenance else {}),
+            **({"commit_not_pinned": self.commit_not_pinned} if self.commit_not_pinned else {}),
         }
 
     def to_json(self) -> str:
@@ -135,7 +142,8 @@ class Manifest(_Fields):
             raise ManifestError(f"{origin}: unsupported schema_version {version!r} (this hubctl reads {SCHEMA_VERSION})")
         try:
             files = tuple(
-                ManifestFile(str(f["path"]), int(f["size"]), str(f["sha256"]).lower(), f.get("git_sha1"))
+                ManifestFile(str(f["path"]), int(f["size"]), str(f["sha256"]).lower(), f.get("git_sha1"),
+                             _hash_source(f.get("hash_source")))
                 for f in data["files"]
             )
             manifest = cls(
@@ -150,6 +158,8 @@ class Manifest(_Fields):
                 tool=str(data.get("tool", "")),
                 created=str(data.get("created", "")),
                 provenance=data.get("provenance"),
+                repo_type=_repo_type(data.get("repo_type")),
+                commit_not_pinned=_optional_text(data.get("commit_not_pinned")),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ManifestError(f"{origin}: malformed ({type(err).__name__}: {err})") from err
@@ -161,6 +171,26 @@ class Manifest(_Fields):
         if data.get("files_digest") != manifest.digest:
             raise ManifestError(f"{origin}: files_digest does not match the file list (edited or corrupted manifest)")
         return manifest
+
+
+def _repo_type(value: object) -> str:
+    if value is None:
+        return "model"
+    if value not in ("model", "dataset"):
+        raise ValueError(f"repo_type {value!r} is neither model nor dataset")
+    return str(value)
+
+
+def _hash_source(value: object) -> str | None:
+    if value is not None and value not in ("listing", "server-header", "local"):
+        raise ValueError(f"hash_source {value!r} is not listing, server-header or local")
+    return value  # type: ignore[return-value]
+
+
+def _optional_text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("commit_not_pinned is not a string")
+    return value
 
 
 def default_path(dest: Path) -> Path:
