@@ -29,8 +29,9 @@ _AUTH_HINT = "private or gated: set MODELSCOPE_API_TOKEN or pass --token"
 def shown(value: object, limit: int = 200) -> str:
     """A server-supplied value made safe to print on one line: control characters escaped, length bounded."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)[: limit * 2]
-    out = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
-    return out if len(out) <= limit else out[:limit] + "…"
+    cut = text[:limit]  # cut before escaping, so an escape is never split
+    out = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in cut)
+    return out + ("…" if len(text) > limit else "")
 
 
 def business_code(payload: object) -> int | None:
