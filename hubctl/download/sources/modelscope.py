@@ -28,6 +28,7 @@ from hubctl.errors import IntegrityError
 REPO_FILES_CAP = 3000  # repo/files answers at most this many entries (directories count), with no paging
 DATASET_PAGE_SIZE = 200  # the official client's page size for repo/tree
 MAX_LISTINGS = 10_000  # Root-scoped listings or dataset pages per snapshot before giving up
+_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 _LINKED_ETAG = re.compile(r'^(?:W/)?"?([0-9a-fA-F]{64})"?$')
 
 
@@ -70,6 +71,8 @@ class ModelScope:
             if e.is_dir:
                 continue
             sha256, source = e.sha256, "listing"
+            if sha256 is None and e.size == 0:  # an empty file has one possible hash; no request needed
+                sha256 = _EMPTY_SHA256
             if sha256 is None:
                 url = f"{api.url('repo', {'Revision': revision, 'FilePath': e.path})}"
                 sha256, source = linked_sha256(api.session, url, e.path), "server-header"
