@@ -56,8 +56,9 @@ def main_options(
     """hubctl: pull, verify, quantize and smoke-test models, with SHA-256 lockfiles."""
 
 
-def parse_repo_type(repo: str, repo_type: Optional[str]) -> tuple[str, str]:
-    """`[hf:|ms:]datasets/owner/name` -> (`[hf:|ms:]owner/name`, "dataset"); `--repo-type` must agree."""
+def parse_repo_type(repo: str, repo_type: Optional[str]) -> tuple[str, Optional[str]]:
+    """`[hf:|ms:]datasets/owner/name` -> (`[hf:|ms:]owner/name`, "dataset"); `--repo-type` must agree.
+    The type is None when neither says (the caller's default: a lockfile's type, else model)."""
     prefix, colon, rest = repo.rpartition(":")
     kind = None
     if rest.startswith(("datasets/", "models/")) and rest.count("/") == 2:
@@ -67,7 +68,7 @@ def parse_repo_type(repo: str, repo_type: Optional[str]) -> tuple[str, str]:
         raise UsageError(f"--repo-type must be model or dataset, got {repo_type!r}")
     if kind and repo_type and kind != repo_type:
         raise UsageError(f"repo {repo!r} is a {kind} but --repo-type says {repo_type}")
-    return prefix + colon + rest, kind or repo_type or "model"
+    return prefix + colon + rest, kind or repo_type
 
 
 def parse_repo(repo: str, source: Optional[str]) -> tuple[str, str]:
@@ -127,7 +128,8 @@ def pull(
             raise UsageError("--include/--exclude do not apply to --manifest: the lockfile lists the files")
         from hubctl.download.sources.endpoints import normalize_endpoint
 
-        typed, kind = parse_repo_type(repo, repo_type) if repo else (pinned.repo, repo_type or pinned.repo_type)
+        typed, kind = parse_repo_type(repo or pinned.repo, repo_type)
+        kind = kind or (pinned.repo_type if pinned is not None else "model")
         name, repo_id = parse_repo(typed, source) if repo else parse_repo(typed, source or pinned.source)
         endpoints = tuple(normalize_endpoint(name, e) for e in endpoint)
         if not endpoints and pinned is not None and name == pinned.source:
