@@ -41,7 +41,8 @@ def api_paths(hub: HubServer) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "source", "listing", "download"),
     [
-        (("ms:datasets/acme/data",), "modelscope", "/api/v1/datasets/acme/data/repo/tree?", "/api/v1/datasets/acme/data/repo?"),
+        (("ms:datasets/acme/data",), "modelscope",
+         "/api/v1/datasets/acme/data/repo/tree?", "/api/v1/datasets/acme/data/repo?"),
         (("acme/data", "--source", "modelscope", "--repo-type", "dataset"), "modelscope",
          "/api/v1/datasets/acme/data/repo/tree?", "/api/v1/datasets/acme/data/repo?"),
         (("hf:datasets/acme/data",), "hf", "/api/datasets/acme/data/tree/", "/datasets/acme/data/resolve/"),
@@ -54,7 +55,8 @@ def test_dataset_pull_uses_the_dataset_routes_and_records_the_type(data_hub, tmp
     assert proc.returncode == 0, proc.stderr
     assert tree_bytes(tmp_path / "d") == DATA
     manifest = read_manifest(tmp_path / "d" / ".hubctl" / "manifest.json")
-    assert (manifest.repo_type, manifest.source, manifest.repo, manifest.commit) == ("dataset", source, "acme/data", commit)
+    got = (manifest.repo_type, manifest.source, manifest.repo, manifest.commit)
+    assert got == ("dataset", source, "acme/data", commit)
     paths = api_paths(data_hub)
     assert any(p.startswith(listing) for p in paths)
     assert [p for p in paths if p.startswith(download)] and all("/models/" not in p for p in paths)

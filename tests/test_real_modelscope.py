@@ -87,7 +87,8 @@ def api(session: FakeSession, kind: str = "models") -> MsApi:
 
 def test_recorded_refusals_map_to_exit_codes_with_the_hubs_message() -> None:
     missing = refusal(404, fixture("repo_not_found_404.json"), "repo acme/m", EP)
-    assert isinstance(missing, NotFoundError) and "record not found" in missing.message and "10010205001" in missing.message
+    assert isinstance(missing, NotFoundError)
+    assert "record not found" in missing.message and "10010205001" in missing.message
     tree = refusal(404, fixture("tree_not_found_404.json"), "file list", EP)
     assert isinstance(tree, NotFoundError)
     inside_200 = refusal(200, fixture("business_error_200.json"), "file list", EP)
@@ -224,7 +225,8 @@ def test_fuzzed_recorded_listings_give_a_valid_listing_or_exit_6() -> None:
         body["Data"]["Files"] = _mutate(rng, body["Data"]["Files"])
         if body["Data"]["Files"] is None:
             continue
-        routes = [("/repo/files", {}, 200, body, {}), ("/repo", {}, 206, b"x", {"X-Linked-ETag": '"' + "cd" * 32 + '"'})]
+        etag = {"X-Linked-ETag": '"' + "cd" * 32 + '"'}
+        routes = [("/repo/files", {}, 200, body, {}), ("/repo", {}, 206, b"x", etag)]
         try:
             snap = ModelScope().snapshot(FakeSession(routes), EP, "acme/m", HEAD)  # type: ignore[arg-type]
         except HubctlError as err:
@@ -257,6 +259,7 @@ CONFIG_V1 = b'{"model_type": "llama", "v": 1}\n'
 CONFIG_V2 = b'{"model_type": "llama", "v": 2}\n'
 WEIGHTS = random.Random(5).randbytes(2 << 20)
 BIG_TEXT = random.Random(6).randbytes(300_000)  # not LFS (< 1 MiB, .txt): served directly, Range ignored
+ALL_V2 = {"config.json": CONFIG_V2, "model.safetensors": WEIGHTS, "notes/big.txt": BIG_TEXT}
 
 
 @pytest.fixture
@@ -343,7 +346,7 @@ def test_point2_a_push_during_the_pull_cannot_mix_commits(ms_hub: HubServer, tmp
     pusher.join(70)
     assert proc.returncode == 0, proc.stderr
     assert ms_hub.store.resolve("acme/m", "master").sha != old  # master really moved during the pull
-    assert tree_bytes(tmp_path / "d") == {"config.json": CONFIG_V2, "model.safetensors": WEIGHTS, "notes/big.txt": BIG_TEXT}
+    assert tree_bytes(tmp_path / "d") == ALL_V2
     assert downloads(ms_hub) and all(f"Revision={old}" in p for p in downloads(ms_hub))
 
 
@@ -378,7 +381,8 @@ class _Canned(BaseHTTPRequestHandler):
 @pytest.mark.parametrize(
     ("body", "code", "needle"),
     [
-        ({"Code": 10010205001, "Success": False, "Data": None, "Message": "模型不存在\x1b[2J"}, 3, "模型不存在\\x1b[2J"),
+        ({"Code": 10010205001, "Success": False, "Data": None, "Message": "模型不存在\x1b[2J"}, 3,
+         "模型不存在\\x1b[2J"),
         ({"Code": 200, "Success": True, "Data": {"Files": [{"Path": "a\nb", "Type": "blob", "Size": "12"}]}}, 6,
          "a\\x0ab"),
     ],
@@ -492,7 +496,7 @@ def test_official_client_still_reads_the_emulation_without_commit_id(ms_hub: Hub
         client_env(ms_hub, tmp_path, MODELSCOPE_SDK_DEBUG="1"),
         tmp_path,
     )
-    assert tree_bytes(tmp_path / "snap") == {"config.json": CONFIG_V2, "model.safetensors": WEIGHTS, "notes/big.txt": BIG_TEXT}
+    assert tree_bytes(tmp_path / "snap") == ALL_V2
     assert (tmp_path / "one" / "config.json").read_bytes() == CONFIG_V2
 
 
