@@ -103,7 +103,8 @@ def test_token_origins_are_the_hubs_own_the_environments_and_token_to(monkeypatc
     assert "https://hf-mirror.com:443" in credentials("hf", "t", endpoints)
     assert "http://127.0.0.1:9" in credentials("hf", "t", endpoints, token_to=("http://127.0.0.1:9/",))
     ms = credentials("modelscope", "t", ["https://www.modelscope.ai", "https://modelscope.cn", "https://evil.cn"])
-    assert set(ms) == {"https://www.modelscope.ai:443", "https://modelscope.cn:443"}
+    assert "https://evil.cn:443" not in ms  # the hub's own origins only (auth.FIRST_PARTY)
+    assert {"https://www.modelscope.ai:443", "https://modelscope.cn:443"} <= set(ms)
     assert credentials("hf", None, endpoints) == {}
 
 

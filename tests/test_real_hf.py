@@ -364,9 +364,11 @@ def test_13_the_emulated_mirror_points_its_link_at_huggingface_co(hub):
 
 
 def test_14_the_hf_token_goes_to_the_endpoint_and_the_official_hub_origins_only():
-    given = credentials("hf", "hf_tok", ["https://hf-mirror.com"])
-    assert set(given) == {"https://hf-mirror.com:443", "https://huggingface.co:443", "https://hf.co:443"}
-    assert credentials("modelscope", "ms_tok", ["https://hf-mirror.com"]).keys() == {"https://hf-mirror.com:443"}
+    hub_origins = {"https://huggingface.co:443", "https://hf.co:443"}
+    assert set(credentials("hf", "hf_tok", ["https://hf-mirror.com"])) == hub_origins  # a mirror only with --token-to
+    given = credentials("hf", "hf_tok", ["https://hf-mirror.com"], token_to=("https://hf-mirror.com",))
+    assert set(given) == hub_origins | {"https://hf-mirror.com:443"}
+    assert "https://hf-mirror.com:443" not in credentials("modelscope", "ms_tok", ["https://hf-mirror.com"])
     assert credentials("hf", None, ["https://hf-mirror.com"]) == {}
 
 

@@ -56,6 +56,21 @@ def main_options(
     """hubctl: pull, verify, quantize and smoke-test models, with SHA-256 lockfiles."""
 
 
+def parse_repo_type(repo: str, repo_type: Optional[str]) -> tuple[str, Optional[str]]:
+    """`[hf:|ms:]datasets/owner/name` -> (`[hf:|ms:]owner/name`, "dataset"); `--repo-type` must agree.
+    The type is None when neither says (the caller's default: a lockfile's type, else model)."""
+    prefix, colon, rest = repo.rpartition(":")
+    kind = None
+    if rest.startswith(("datasets/", "models/")) and rest.count("/") == 2:
+        kind, _, rest = rest.partition("/")
+        kind = kind[:-1]
+    if repo_type not in (None, "model", "dataset"):
+        raise UsageError(f"--repo-type must be model or dataset, got {repo_type!r}")
+    if kind and repo_type and kind != repo_type:
+        raise UsageError(f"repo {repo!r} is a {kind} but --repo-type says {repo_type}")
+    return prefix + colon + rest, kind or repo_type
+
+
 def parse_repo(repo: str, source: Optional[str]) -> tuple[str, str]:
     """`hf:org/name`, `ms:org/name` or `org/name` with --source; returns (source, repo id)."""
     prefix, _, rest = repo.partition(":")
@@ -78,6 +93,9 @@ def pull(
         None, "--manifest", help="Pull exactly what this lockfile pins (commit and files); any endpoint whose bytes match will do."
     ),
     source: Optional[str] = typer.Option(None, "--source", help="hf (default) or modelscope."),
+    repo_type: Optional[str] = typer.Option(
+        None, "--repo-type", help="model (default) or dataset; also written datasets/owner/name (hf:datasets/..., ms:datasets/...)."
+    ),
     endpoint: List[str] = typer.Option(
         [], "--endpoint", help="Hub base URL; repeat for a fallback list tried in order. Default: HF_ENDPOINT / MODELSCOPE_ENDPOINT, else the official host."
     ),
@@ -109,8 +127,12 @@ def pull(
             raise UsageError("this lockfile was made from a local folder: give REPO (with hf: or ms:) to pull it from a hub")
         if pinned is not None and (include or exclude):
             raise UsageError("--include/--exclude do not apply to --manifest: the lockfile lists the files")
-        name, repo_id = parse_repo(repo, source) if repo else parse_repo(pinned.repo, source or pinned.source)
-        endpoints = tuple(e.rstrip("/") for e in endpoint)
+        from hubctl.download.sources.endpoints import normalize_endpoint
+
+        typed, kind = parse_repo_type(repo or pinned.repo, repo_type)
+        kind = kind or (pinned.repo_type if pinned is not None else "model")
+        name, repo_id = parse_repo(typed, source) if repo else parse_repo(typed, source or pinned.source)
+        endpoints = tuple(normalize_endpoint(name, e) for e in endpoint)
         if not endpoints and pinned is not None and name == pinned.source:
             endpoints = tuple(pinned.endpoints)
         endpoints = endpoints or default_endpoints(name)
@@ -129,6 +151,7 @@ def pull(
             manifest_out=manifest_out,
             fsync=fsync,
             token_to=tuple(token_to),
+            repo_type=kind,
         )
         report = do_pull(request, _progress(quiet or as_json), pinned)
         if as_json:

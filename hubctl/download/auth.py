@@ -94,14 +94,17 @@ def trusted_origins(source: str, token_to: tuple[str, ...] = ()) -> frozenset[st
 def credentials(
     source: str, token: str | None, endpoints: list[str], token_to: tuple[str, ...] = ()
 ) -> dict[str, dict[str, str]]:
-    """Headers for each trusted endpoint's own origin; other endpoints and redirects get none."""
+    """Headers for each trusted endpoint's own origin, and for the hub's own origins (a mirror that redirects to
+    huggingface.co keeps the token there, as huggingface_hub does); other endpoints and redirects get none."""
     if not token:
         return {}
     headers = {"Authorization": f"Bearer {token}"}
     if source == "modelscope":
         headers["Cookie"] = f"m_session_id={token}"
     trusted = trusted_origins(source, token_to)
-    return {_origin(e): headers for e in endpoints if _origin(e) in trusted}
+    given = {_origin(e): headers for e in endpoints if _origin(e) in trusted}
+    given.update({_origin(e): headers for e in FIRST_PARTY.get(source, ())})
+    return given
 
 
 def note_withheld(source: str, token: str | None, endpoints: list[str], token_to: tuple[str, ...] = ()) -> None:

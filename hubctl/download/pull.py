@@ -33,6 +33,7 @@ from hubctl.download.locks import Lease
 from hubctl.download.partial import LeaseLost, partial_path, set_fence
 from hubctl.download.patterns import select
 from hubctl.download.sources.base import HubSource, RemoteFile, Snapshot, get_source
+from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.transfer import Cancelled, Candidate, FileResult, Options, download
 from hubctl.errors import (
     HubctlError,
@@ -78,6 +79,7 @@ class PullRequest:
     manifest_out: Path | None = None
     fsync: bool = False
     token_to: tuple[str, ...] = ()  # origins the user allows to receive the token besides the hub's own (auth.py)
+    repo_type: str = "model"  # or "dataset"
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,12 @@ class PullReport:
 def default_endpoints(source: str) -> tuple[str, ...]:
     """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
     if source == "hf":
-        return ((os.environ.get("HF_ENDPOINT") or "").strip().rstrip("/") or constants.HF_DEFAULT_ENDPOINT,)
+        return (normalize_endpoint(source, os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT),)
     endpoint = os.environ.get("MODELSCOPE_ENDPOINT")
     if not endpoint and os.environ.get("MODELSCOPE_DOMAIN"):
         domain = os.environ["MODELSCOPE_DOMAIN"]
         endpoint = domain if "://" in domain else f"https://{domain}"
-    return ((endpoint or "").strip().rstrip("/") or constants.MODELSCOPE_DEFAULT_ENDPOINT,)
+    return (normalize_endpoint(source, endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT),)
 
 
 def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
@@ -348,10 +350,11 @@ def pinned_files(
     hub, a mirror with its own commits, a local `hubctl serve`): list the given revision there and refuse
     early any file that copy lacks or lists with other content; bytes are checked against the lockfile anyway.
     """
-    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False) for f in pinned.files]
+    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False, hash_source=f.hash_source) for f in pinned.files]
     if request.revision is None and request.source == pinned.source and pinned.commit:
         return Snapshot(source.name, request.repo, pinned.commit, pinned.commit, ()), request.endpoints[0], wanted
-    revision = request.revision or source.default_revision
+    same_hub = request.source == pinned.source
+    revision = request.revision or (pinned.revision if same_hub else None) or source.default_revision
     snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
     listed = {f.path: f for f in snapshot.files}
     problems: list[HubctlError] = []
@@ -375,7 +378,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     """
     progress = progress or Silent()
     started = time.monotonic()
-    source = get_source(request.source)
+    source = get_source(request.source, request.repo_type)
     check_token_to(request.token_to)
     token = find_token(request.source, request.token)
     note_withheld(request.source, token, list(request.endpoints), request.token_to)
@@ -389,6 +392,8 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
+    if snapshot.unpinned_reason:
+        progress.note(f"hubctl: warning: {snapshot.unpinned_reason}")
     files = checked_listing(files)  # only what this pull writes: an odd name elsewhere must not block it
     dest = request.dest
     for remote in files:
@@ -396,8 +401,8 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     prepare_dest(dest)
     for remote in files:
         local_path(dest, remote.path)
-    unhashed = [f for f in files if not _has_valid_hash(f)]
-    files = [f for f in files if _has_valid_hash(f)]
+    unhashed = [f for f in files if not (_has_valid_hash(f) or _hash_from_server(f))]
+    files = [f for f in files if _has_valid_hash(f) or _hash_from_server(f)]
 
     index = read_index(dest)
     with ThreadPoolExecutor(max(1, request.workers), thread_name_prefix="hubctl-check") as pool:
@@ -419,17 +424,20 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
 
     manifest_path = None
     if not run.failed:
-        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1) for r in run.results)
+        hash_sources = {f.path: f.hash_source for f in files}
+        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1, hash_sources.get(r.path)) for r in run.results)
         if pinned is None:
             manifest = Manifest(
                 source=request.source,
                 repo=request.repo,
                 revision=revision,
-                commit=snapshot.commit,
+                commit=snapshot.commit or None,
                 files=files_done,
                 endpoints=request.endpoints,
                 include=request.include,
                 exclude=request.exclude,
+                repo_type=request.repo_type,
+                commit_not_pinned=snapshot.unpinned_reason,
             )
         else:  # the folder is now exactly what the lockfile pins, wherever the bytes came from
             manifest = pinned._replace(files=files_done, endpoints=request.endpoints, created=Manifest.now())
@@ -459,6 +467,12 @@ def _has_valid_hash(remote: RemoteFile) -> bool:
     sha1_ok = isinstance(remote.git_sha1, str) and len(remote.git_sha1) == 40 and hexdigits.issuperset(remote.git_sha1)
     bad = (remote.sha256 is not None and not sha256_ok) or (remote.git_sha1 is not None and not sha1_ok)
     return (sha256_ok or sha1_ok) and not bad
+
+
+def _hash_from_server(remote: RemoteFile) -> bool:
+    """An LFS entry listed with no hash at all (Hugging Face's xet-only entries): transfer.py takes its sha256
+    from the hub's X-Linked-Etag before the first byte, or fails the file; it is never present() without one."""
+    return remote.lfs and remote.sha256 is None and remote.git_sha1 is None
 
 
 def _unhashed(remote: RemoteFile) -> FailedFile:

@@ -26,7 +26,7 @@ def repair_request(report: VerifyReport, source: str | None, endpoints: tuple[st
         raise UsageError("this manifest was made from a local folder: give --source, --endpoint and --repo to repair from a hub")
     return PullRequest(repo=repo, source=source, dest=report.folder,
                        endpoints=endpoints or tuple(manifest.endpoints) or default_endpoints(source), token=token,
-                       token_to=token_to)
+                       token_to=token_to, repo_type=manifest.repo_type)
 
 
 def repair(report: VerifyReport, request: PullRequest, progress: Progress | None = None) -> VerifyReport:

@@ -43,11 +43,14 @@ class ManifestFile(NamedTuple):
     size: int
     sha256: str
     git_sha1: str | None = None
+    hash_source: str | None = None  # where the expected sha256 came from: "listing" or "server-header"
 
     def to_dict(self) -> dict:
         data: dict = {"path": self.path, "size": self.size, "sha256": self.sha256}
         if self.git_sha1:
             data["git_sha1"] = self.git_sha1
+        if self.hash_source:
+            data["hash_source"] = self.hash_source
         return data
 
 
@@ -80,6 +83,8 @@ class _Fields(NamedTuple):
     created: str = ""  # empty: now
     schema_version: int = SCHEMA_VERSION
     provenance: dict | None = None  # how the files were made (e.g. quantized from which source, with what)
+    repo_type: str = "model"  # "model" or "dataset"
+    commit_not_pinned: str | None = None  # why the files were fetched by branch name, not by commit
 
 
 class Manifest(_Fields):
@@ -116,6 +121,7 @@ class Manifest(_Fields):
             "created": self.created,
             "source": self.source,
             "repo": self.repo,
+            "repo_type": self.repo_type,
             "revision": self.revision,
             "commit": self.commit,
             "endpoints": [public_url(e) for e in self.endpoints],
@@ -126,6 +132,7 @@ class Manifest(_Fields):
             "files_digest": self.digest,
             "files": [f.to_dict() for f in self.files],
             **({"provenance": self.provenance} if self.provenance else {}),
+            **({"commit_not_pinned": self.commit_not_pinned} if self.commit_not_pinned else {}),
         }
 
     def to_json(self) -> str:
@@ -157,6 +164,8 @@ class Manifest(_Fields):
             tool=str(data.get("tool", "")),
             created=str(data.get("created", "")),
             provenance=_provenance(data, origin),
+            repo_type=_repo_type(data.get("repo_type"), origin),
+            commit_not_pinned=_optional_text(data, "commit_not_pinned", origin),
         )
         if data.get("files_digest") != manifest.digest:
             raise ManifestError(f"{origin}: files_digest does not match the file list (edited or corrupted manifest)")
@@ -230,7 +239,7 @@ def _files(data: dict, origin: str) -> tuple[ManifestFile, ...]:
         sha256 = sha256.lower() if isinstance(sha256, str) else sha256
         if not _hex(sha256, 64) or (git_sha1 is not None and not _hex(git_sha1, 40)):
             raise ManifestError(f"{origin}: malformed entry for {path!r}: sha256 must be 64 hex, git_sha1 40 hex")
-        files.append(ManifestFile(path, size, sha256, git_sha1))
+        files.append(ManifestFile(path, size, sha256, git_sha1, _hash_source(entry.get("hash_source"), origin)))
     if len({f.path for f in files}) != len(files):
         raise ManifestError(f"{origin}: duplicate file paths")
     check_tree((f.path for f in files), ManifestError)
@@ -241,6 +250,20 @@ def _shown(value: object) -> str:
     """A short, printable picture of an unexpected value (never the whole of a hostile document)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _repo_type(value: object, origin: str) -> str:
+    if value is None:
+        return "model"
+    if value not in ("model", "dataset"):
+        raise ManifestError(f"{origin}: repo_type {value!r} is neither model nor dataset")
+    return str(value)
+
+
+def _hash_source(value: object, origin: str) -> str | None:
+    if value is not None and value not in ("listing", "server-header", "local"):
+        raise ManifestError(f"{origin}: hash_source {value!r} is not listing, server-header or local")
+    return value  # type: ignore[return-value]
 
 
 def default_path(dest: Path) -> Path:

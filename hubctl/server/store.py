@@ -175,6 +175,7 @@ class RepoView:
     created_at: float
     gated: bool
     token: str | None
+    unhashed: frozenset[str] = frozenset()  # paths ModelScope lists with an empty Sha256 (set_unhashed)
 
     def resolve(self, revision: str) -> Commit:
         """Branch, then tag, then full sha, then a unique sha prefix of at least 7 hex digits."""
@@ -230,6 +231,7 @@ class RepoStore:
         self._blobs: dict[str, ServedFile] = {}
         self._gated: set[str] = set()
         self._tokens: dict[str, str] = {}
+        self._unhashed: dict[str, frozenset[str]] = {}
         self._tmp: Path | None = None
 
     def __enter__(self) -> RepoStore:
@@ -303,6 +305,12 @@ class RepoStore:
         with self._lock:
             self._tokens[repo_id] = token
 
+    def set_unhashed(self, repo_id: str, paths: Iterable[str]) -> None:
+        """ModelScope listings give these paths an empty `Sha256` (as the live hub may, e.g. for files still
+        in review); their bytes then carry their hash only in the storage's `X-Linked-ETag`."""
+        with self._lock:
+            self._unhashed[repo_id] = frozenset(paths)
+
     def repo(self, repo_id: str, repo_type: str | None = None) -> RepoView:
         with self._lock:
             repo = self._repos.get(repo_id)
@@ -318,6 +326,7 @@ class RepoStore:
                 created_at=repo.created_at,
                 gated=repo_id in self._gated,
                 token=self._tokens.get(repo_id),
+                unhashed=self._unhashed.get(repo_id, frozenset()),
             )
 
     def resolve(self, repo_id: str, revision: str, repo_type: str | None = None) -> Commit:

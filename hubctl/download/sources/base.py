@@ -21,6 +21,7 @@ class RemoteFile:
     sha256: str | None
     git_sha1: str | None
     lfs: bool
+    hash_source: str | None = None  # where the expected hash came from: "listing" or "server-header"
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,9 @@ class Snapshot:
     source: str
     repo: str
     revision: str
-    commit: str
+    commit: str  # "" when unpinned
     files: tuple[RemoteFile, ...]
+    unpinned_reason: str | None = None  # set when no lookup could name the commit: files go by the revision name
 
 
 class HubSource(Protocol):
@@ -45,10 +47,10 @@ class HubSource(Protocol):
     def file_url(self, endpoint: str, snapshot: Snapshot, path: str) -> str: ...
 
 
-def get_source(name: str) -> HubSource:
-    """The protocol for `hf` or `modelscope`."""
+def get_source(name: str, repo_type: str = "model") -> HubSource:
+    """The protocol for `hf` or `modelscope`, for a `model` or `dataset` repo."""
     from hubctl.download.sources.hf import HuggingFace
     from hubctl.download.sources.modelscope import ModelScope
 
-    sources: dict[str, HubSource] = {"hf": HuggingFace(), "modelscope": ModelScope()}
+    sources: dict[str, HubSource] = {"hf": HuggingFace(repo_type), "modelscope": ModelScope(repo_type)}
     return sources[name]

@@ -29,16 +29,20 @@ class HuggingFace:
     name = "hf"
     default_revision = constants.HF_DEFAULT_REVISION
 
+    def __init__(self, repo_type: str = "model") -> None:
+        self.api = "datasets" if repo_type == "dataset" else "models"  # /api/{models,datasets}/{repo}/...
+        self.page = "datasets/" if repo_type == "dataset" else ""  # /{datasets/}{repo}/resolve/...
+
     def snapshot(self, session: Session, endpoint: str, repo: str, revision: str) -> Snapshot:
         commit = revision if _FULL_SHA.match(revision) else self._resolve(session, endpoint, repo, revision)
         files = self._tree(session, endpoint, repo, commit)
         return Snapshot(self.name, repo, revision, commit, files)
 
     def file_url(self, endpoint: str, snapshot: Snapshot, path: str) -> str:
-        return f"{endpoint}/{snapshot.repo}/resolve/{snapshot.commit}/{urllib.parse.quote(path)}"
+        return f"{endpoint}/{self.page}{snapshot.repo}/resolve/{snapshot.commit}/{urllib.parse.quote(path)}"
 
     def _resolve(self, session: Session, endpoint: str, repo: str, revision: str) -> str:
-        url = f"{endpoint}/api/models/{repo}/revision/{urllib.parse.quote(revision, safe='')}"
+        url = f"{endpoint}/api/{self.api}/{repo}/revision/{urllib.parse.quote(revision, safe='')}"
         data, _ = get_json(session, url, f"revision {revision!r} of {repo}", endpoint)
         sha = data.get("sha") if isinstance(data, dict) else None
         if not isinstance(sha, str) or not _FULL_SHA.match(sha):
@@ -47,7 +51,7 @@ class HuggingFace:
 
     def _tree(self, session: Session, endpoint: str, repo: str, commit: str) -> tuple[RemoteFile, ...]:
         what = f"file list of {repo}@{commit[:12]}"
-        url: str | None = f"{endpoint}/api/models/{repo}/tree/{commit}?recursive=true&expand=false"
+        url: str | None = f"{endpoint}/api/{self.api}/{repo}/tree/{commit}?recursive=true&expand=false"
         files: list[RemoteFile] = []
         seen: set[str] = set()
         while url:
@@ -111,6 +115,8 @@ def parse_entry(entry: object, where: str) -> RemoteFile | None:
         raise IntegrityError(f"{where} has type {_show(kind)}, expected 'file' or 'directory'")
     size = _size(entry.get("size"), f"{where}: size")
     oid = entry.get("oid")
+    if oid is None and entry.get("lfs") is None and entry.get("xetHash") is None:
+        raise IntegrityError(f"{where} gives no hash (no oid, lfs or xetHash), so its bytes cannot be verified")
     if not isinstance(oid, str) or not _FULL_SHA.match(oid):
         raise IntegrityError(f"{where}: oid {_show(oid)} is not a 40-hex git sha1")
     lfs = entry.get("lfs")
