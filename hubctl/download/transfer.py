@@ -39,6 +39,7 @@ from hubctl.download.http import (
     origin,
     redirect_target,
     retry_delay,
+    with_retries,
 )
 from hubctl.download.partial import PartialFile, Piece, partial_path, stale_partials
 from hubctl.download.sources.api import cdn_error, hub_error
@@ -430,24 +431,34 @@ def _expected(remote: RemoteFile) -> str | None:
 
 def _with_linked_hash(session: Session, remote: RemoteFile, candidates: list[Candidate]) -> tuple[RemoteFile, dict]:
     """`remote` with the sha256 the first answering endpoint gives in X-Linked-Etag (as the official clients
-    take it for Xet-only HF entries and ModelScope entries listed without Sha256), and the locators used."""
+    take it for Xet-only HF entries and ModelScope entries listed without Sha256), and the locators used, whose
+    resolve the body requests then reuse."""
     locators: dict[str, _Locator] = {}
-    problems: list[str] = []
+    errors: list[HubctlError] = []
     for candidate in candidates:
         locator = locators[candidate.url] = _Locator(session, candidate.url)
-        try:
+
+        def probe(locator: _Locator = locator) -> None:
             response = locator.open({"Range": "bytes=0-0"} if remote.size else {})
+            if locator.linked_sha256 is None:
+                check_status(response)
             response.abort()
+
+        try:
+            with_retries(probe, f"{remote.path} on {candidate.endpoint}")
         except (TransientError, ProtocolError) as err:
-            problems.append(f"{candidate.endpoint}: {err}")
+            errors.append(NetworkError(f"{remote.path}: {err}"))
+            continue
+        except HttpError as err:
+            errors.append(_refusal(err, remote.path, candidate))
             continue
         if locator.linked_sha256:
             return replace(remote, sha256=locator.linked_sha256), locators
-        problems.append(f"{candidate.endpoint}: HTTP {response.status} without an X-Linked-Etag sha256")
-    raise IntegrityError(
-        f"{remote.path}: the listing gives no hash (an Xet-only entry, or none listed) and no endpoint sent its"
-        f" sha256 in X-Linked-Etag, so its bytes cannot be verified ({'; '.join(problems)[:300]})"
-    )
+        errors.append(IntegrityError(
+            f"{remote.path}: the listing gives no hash (an Xet-only entry, or none listed) and {candidate.endpoint}"
+            " sent no sha256 in X-Linked-Etag, so its bytes cannot be verified"
+        ))
+    raise most_telling(errors) if errors else NetworkError(f"{remote.path}: no endpoint to download from")
 
 
 def download(
@@ -517,7 +528,8 @@ def download(
                 except (BadBytes, IntegrityError) as err:
                     fetched += fetch.fetched
                     failures.append(f"{candidate.endpoint}: {err}")
-                    errors.append(_failed(on_failure, candidate.endpoint, IntegrityError(f"{remote.path}: {err} (from {candidate.endpoint})")))
+                    wrong = IntegrityError(f"{remote.path}: {err} (from {candidate.endpoint})")
+                    errors.append(_failed(on_failure, candidate.endpoint, wrong))
                     partial = restart(piece_size)
                     bad_bytes += 1
                     if bad_bytes < 2:  # one clean retry: a flaky proxy, not necessarily a bad mirror
