@@ -545,7 +545,8 @@ def test_emulation_answers_like_the_live_hub_by_default(ms_hub: HubServer) -> No
     assert _get(ms_hub, "/acme/m.git/info/refs?service=git-upload-pack", {"User-Agent": "curl/8"})[0] == 421
 
     status, _, body = _get(ms_hub, "/api/v1/models/acme/nope/repo/files?Revision=master")
-    assert (status, json.loads(body)["Code"]) == (404, 10010205001) and "record not found" in json.loads(body)["Message"]
+    assert (status, json.loads(body)["Code"]) == (404, 10010205001)
+    assert "record not found" in json.loads(body)["Message"]
     status, _, body = _get(ms_hub, "/api/v1/models/acme/private/repo/files?Revision=master")
     assert (status, json.loads(body)["Code"]) == (404, 10010200001)
     status, _, body = _get(ms_hub, f"{base}/repo/files?Revision=nope&Recursive=True")
