@@ -9,6 +9,7 @@ hub: exit code, a one-line message and the request counts from the hub's log.
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import random
 import threading
@@ -310,7 +311,8 @@ def test_point1_git_refs_then_listing_head_then_unpinned(ms_hub: HubServer, tmp_
     ms_hub.add_fault(Fault(kind="status", match="/commits?", status=404, times=-1))
     proc = pull(ms_hub, tmp_path / "git", "-q")
     assert proc.returncode == 0, proc.stderr
-    assert len(api_paths(ms_hub, ".git/info/refs")) == 1 and all(f"Revision={c2}" in p for p in downloads(ms_hub))
+    assert [r.status for r in ms_hub.log() if ".git/info/refs" in r.path] == [200]  # git named the commit
+    assert all(f"Revision={c2}" in p for p in downloads(ms_hub))
 
     ms_hub.add_fault(Fault(kind="status", match=".git/info/refs", status=421, times=-1))
     ms_hub.reset_log()
@@ -516,3 +518,47 @@ def test_transient_failure_of_every_lookup_still_lists_by_name(fast: None) -> No
     listing["Data"]["Files"] = [f for f in listing["Data"]["Files"] if f.get("Sha256")]
     snap = ModelScope().snapshot(Flaky([("/repo/files", {}, 200, listing, {})]), EP, "acme/m", "master")  # type: ignore[arg-type]
     assert snap.commit == "" and "commits API" in (snap.unpinned_reason or "") and "git refs" in snap.unpinned_reason
+
+
+def _get(hub: HubServer, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_emulation_answers_like_the_live_hub_by_default(ms_hub: HubServer) -> None:
+    """The loopback hub's default shapes, asserted on the wire (not through any client)."""
+    store = ms_hub.store
+    c1, c2 = store.resolve("acme/m", "v1.0").sha, store.resolve("acme/m", "master").sha
+    base = "/api/v1/models/acme/m"
+    revs = json.loads(_get(ms_hub, f"{base}/revisions")[2])["Data"]["RevisionMap"]
+    assert all(set(b) == {"Revision", "CreatedAt"} for b in revs["Branches"] + revs["Tags"])
+    commits = json.loads(_get(ms_hub, f"{base}/commits?Ref=master&PageNumber=1&PageSize=1")[2])["Data"]
+    assert [c["Id"] for c in commits["Commit"]] == [c2] and commits["TotalCount"] == 2
+    assert json.loads(_get(ms_hub, f"{base}/commits?PageNumber=2&PageSize=1")[2])["Data"]["Commit"][0]["Id"] == c1
+    assert json.loads(_get(ms_hub, f"{base}/commits?Ref=nope")[2])["Data"]["Commit"] is None
+    status, _, body = _get(ms_hub, "/acme/m.git/info/refs?service=git-upload-pack", {"User-Agent": "git/2.45.0"})
+    assert status == 200 and ms_refs.parse_advertisement(body)["refs/tags/v1.0"] == c1
+    assert _get(ms_hub, "/acme/m.git/info/refs?service=git-upload-pack", {"User-Agent": "curl/8"})[0] == 421
+
+    status, _, body = _get(ms_hub, "/api/v1/models/acme/nope/repo/files?Revision=master")
+    assert (status, json.loads(body)["Code"]) == (404, 10010205001)
+    assert "record not found" in json.loads(body)["Message"]
+    status, _, body = _get(ms_hub, "/api/v1/models/acme/private/repo/files?Revision=master")
+    assert (status, json.loads(body)["Code"]) == (404, 10010200001)
+    status, _, body = _get(ms_hub, f"{base}/repo/files?Revision=nope&Recursive=True")
+    assert status == 200 and json.loads(body)["Data"]["Files"] is None
+
+    data = json.loads(_get(ms_hub, f"{base}/repo/files?Revision=master&Recursive=True")[2])["Data"]
+    assert data["LatestCommitter"]["Id"] == "" and data["LatestCommitter"]["ShortId"] == c2[:8]
+    revisions = {f["Path"]: f["Revision"] for f in data["Files"] if f["Type"] == "blob"}
+    assert revisions == {"config.json": c2, "model.safetensors": c1, "notes/big.txt": c1}
+
+    status, headers, body = _get(ms_hub, f"{base}/repo?Revision={c2}&FilePath=notes/big.txt", {"Range": "bytes=0-9"})
+    assert status == 200 and body == BIG_TEXT and "content-range" not in headers  # Range ignored
+    status, headers, _ = _get(ms_hub, f"{base}/repo?Revision={c2}&FilePath=model.safetensors")
+    assert status == 302 and "/oss/" in headers["location"]

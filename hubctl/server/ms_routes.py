@@ -269,7 +269,7 @@ def _git_refs(req: Request, store: RepoStore, s: tuple[str, ...]) -> Response:
     if req.param("service") != "git-upload-pack":
         return Response(403, (("Content-Type", "text/plain; charset=utf-8"),), b"service not supported\n")
     repo_type = "dataset" if len(s) == 5 else "model"
-    owner, name = s[-5], s[-4][: -len(".git")]
+    owner, name = s[-4], s[-3][: -len(".git")]
     try:
         repo = store.repo(f"{owner}/{name}", repo_type)
     except (RepoNotFound, ValueError):
