@@ -22,7 +22,7 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]*@")
 #: Shapes of credentials: Hugging Face tokens, Authorization values, ModelScope session cookies, query keys.
 _TOKEN_SHAPES = (
     re.compile(r"\bhf_[A-Za-z0-9]{30,}"),
-    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"(?i)\b(bearer|authorization:\s*basic)(\s+)[A-Za-z0-9._~+/=-]{6,}"),
     re.compile(r"(?i)\b(token|m_session_id|access_token|api_key|apikey|password|passwd)=[^\s&;,\"']+"),
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

@@ -158,6 +158,8 @@ def test_clean_redacts_and_escapes():
     text = clean("GET https://bob:pw@h.x/a said s3cr3t-value\n\x1b[31mhubctl: error: forged\u202e Bearer abcdef123")
     assert "pw" not in text and "s3cr3t-value" not in text and "abcdef123" not in text
     assert "\n" not in text and "\x1b" not in text and "\u202e" not in text and "\\x1b" in text
+    plain = "pass --token or set the hub's token variable; basic configuration; hf_model.bin"
+    assert clean(plain) == plain  # ordinary words are not mistaken for secrets
 
 
 # 4. verify reads outside the folder

@@ -85,7 +85,7 @@ def partial_path(final: Path, content_id: str) -> Path:
 def _content_tag(content_id: str) -> str:
     """The hash prefix in a partial's name, safe as a file name whatever the listing sent."""
     tag = content_id[:16].lower()
-    return tag if re.fullmatch(r"[0-9a-f]{1,16}", tag) else hashlib.sha256(content_id.encode()).hexdigest()[:16]
+    return tag if re.fullmatch(r"[0-9a-f]{16}", tag) else hashlib.sha256(content_id.encode()).hexdigest()[:16]
 
 
 def _short(name: str) -> str:
@@ -100,7 +100,7 @@ def stale_partials(final: Path, keep: Path) -> list[Path]:
     except OSError:
         return []
     pattern = re.compile(
-        rf"(?:{re.escape(final.name)}|{_short(final.name)})\.[0-9a-f]{{1,16}}{re.escape(PARTIAL_SUFFIX)}"
+        rf"(?:{re.escape(final.name)}|{_short(final.name)})\.[0-9a-f]{{16}}{re.escape(PARTIAL_SUFFIX)}"
         rf"(?:{re.escape(_JOURNAL)})?"
     )
     keep_names = {keep.name, keep.name + _JOURNAL}
