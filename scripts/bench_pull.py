@@ -8,6 +8,11 @@ but wrong client cannot win. Median of --runs runs per tool.
 
     python scripts/bench_pull.py [--scale 1.0] [--runs 3] [--tools hubctl,hf,ms,curl] [--json OUT]
                                  [--workers N] [--connections N]   (HUBCTL_* variables pass through)
+    python scripts/bench_pull.py --case small [--small-counts 1000,3000]   (many small files, one run each)
+
+The small case serves N files of 2 KB in one folder (datasets, tokenizer collections, sharded checkpoints).
+Each count gets its own repo and hub; comparing the counts shows the marginal per-file cost (CPU and wall),
+which must not grow with the number of files.
 
 Timing: hubctl and curl are timed as whole processes (interpreter start included). The Python clients are
 timed around the `snapshot_download` call only, because `import modelscope` alone takes seconds; this favours
@@ -46,6 +51,7 @@ SEED = 20240601
 BLOCK = 16 << 20
 MIB = 1 << 20
 SMALL_FILES = 200
+SMALL_CASE_SIZE = 2 << 10  # bytes per file in the many-small-files case
 SERVER_START_TIMEOUT = 300.0  # the hub hashes the whole repo before it listens
 TOOLS = ("hubctl", "hf", "ms", "curl")
 LABELS = {
@@ -88,6 +94,11 @@ def repo_layout(scale: float) -> list[tuple[str, int]]:
     return large + small
 
 
+def small_layout(count: int) -> list[tuple[str, int]]:
+    """The many-small-files case: `count` files of 2 KB in one folder."""
+    return [(f"data/part-{i:05d}.json", SMALL_CASE_SIZE) for i in range(count)]
+
+
 def write_file(path: Path, size: int) -> str:
     """Write `size` pseudo-random bytes seeded by the file name (incompressible, reproducible); return sha256."""
     rng = random.Random(f"{SEED}/{path.name}")
@@ -103,9 +114,9 @@ def write_file(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
-def build_repo(folder: Path, scale: float) -> dict[str, tuple[int, str]]:
+def build_repo(folder: Path, scale: float, layout: list[tuple[str, int]] | None = None) -> dict[str, tuple[int, str]]:
     """Return {path: (size, sha256)}, reusing a previous build when its stamp and file sizes still match."""
-    layout = repo_layout(scale)
+    layout = repo_layout(scale) if layout is None else layout
     stamp = folder.with_name(folder.name + ".stamp.json")  # outside the folder, so it is not served
     if stamp.is_file():
         expected = {p: (s, h) for p, s, h in json.loads(stamp.read_text())}
@@ -212,11 +223,11 @@ def client_command(tool: str, setup: Setup, dest: Path, home: Path) -> tuple[lis
         module = "huggingface_hub" if tool == "hf" else "modelscope"
         env["HF_ENDPOINT" if tool == "hf" else "MODELSCOPE_ENDPOINT"] = setup.endpoint
         return [sys.executable, "-c", PY_CLIENT.format(module=module, repo=REPO_ID), str(dest)], env
-    argv = ["curl", "--parallel", "--parallel-max", "8", "-sS", "-L", "--fail", "--create-dirs"]
+    # The URLs go in a config file: thousands of them would not fit on a command line.
+    config = home / "curl.conf"
     base = f"{setup.endpoint}/{REPO_ID}/resolve/{setup.commit}"
-    for path in setup.paths:
-        argv += ["-o", str(dest / path), f"{base}/{urllib.parse.quote(path)}"]
-    return argv, env
+    config.write_text("".join(f'url = "{base}/{urllib.parse.quote(p)}"\noutput = "{dest / p}"\n' for p in setup.paths))
+    return ["curl", "--parallel", "--parallel-max", "8", "-sS", "-L", "--fail", "--create-dirs", "-K", str(config)], env
 
 
 def curl_has_parallel() -> bool:
@@ -366,13 +377,99 @@ def print_report(report: dict[str, object]) -> None:
     print(f"note: {report['note']}")
 
 
+# ---------------------------------------------------------------- the many-small-files case
+
+
+def run_small(args: argparse.Namespace, tools: list[str]) -> int:
+    """Every tool at the largest count, hubctl also at the smaller ones; one hub process per count."""
+    rows: dict[int, dict[str, Result]] = {}
+    for count in args.small_counts:
+        folder = BENCH_DIR / f"small-{count}"
+        expected = build_repo(folder, 1.0, small_layout(count))
+        scratch = BENCH_DIR / "run"
+        here = tools if count == args.small_counts[-1] else [t for t in tools if t == "hubctl"]
+        rows[count] = {tool: Result(tool) for tool in here}
+        try:
+            with hub(folder, None) as endpoint:
+                setup = Setup(endpoint, repo_commit(endpoint), sorted(expected), args.workers, args.connections)
+                print(f"{count} files of {SMALL_CASE_SIZE} B: hub at {endpoint}", flush=True)
+                for _ in range(args.runs):
+                    for tool in here:
+                        run_once(tool, setup, scratch, expected, rows[count][tool])
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    report = {"machine": machine(), "case": "small", "file_size": SMALL_CASE_SIZE, "runs": args.runs,
+              "summary": small_summary(rows)}
+    print_small_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 1 if any(r.errors for results in rows.values() for r in results.values()) else 0
+
+
+def small_summary(rows: dict[int, dict[str, Result]]) -> dict[str, object]:
+    """Per count and tool: seconds, CPU, ms per file; hubctl's marginal per-file cost between counts."""
+    table = []
+    for count, results in rows.items():
+        for tool, res in results.items():
+            med = res.median
+            cpu = statistics.median(res.cpu) if med else None
+            table.append({"files": count, "tool": tool, "label": LABELS[tool], "median_s": med,
+                          "median_cpu_s": cpu, "files_per_s": count / med if med else None,
+                          "ms_per_file": 1000 * med / count if med else None,
+                          "cpu_ms_per_file": 1000 * cpu / count if cpu else None, "errors": res.errors})
+    ours = [(r["files"], r["median_s"], r["median_cpu_s"]) for r in table if r["tool"] == "hubctl" and r["median_s"]]
+    marginal = [
+        {"from": a[0], "to": b[0], "wall_ms_per_file": 1000 * (b[1] - a[1]) / (b[0] - a[0]),
+         "cpu_ms_per_file": 1000 * (b[2] - a[2]) / (b[0] - a[0])}
+        for a, b in zip(ours, ours[1:])
+    ]
+    last = ours[-1] if ours else None
+    return {
+        "table": table,
+        "hubctl_marginal": marginal,
+        "hubctl_seconds_at_3000": last[1] * 3000 / last[0] if last else None,
+        "hubctl_growth": marginal[-1]["wall_ms_per_file"] / marginal[0]["wall_ms_per_file"]
+        if len(marginal) > 1 and marginal[0]["wall_ms_per_file"] > 0 else None,
+    }
+
+
+def print_small_report(report: dict[str, object]) -> None:
+    s, m = report["summary"], report["machine"]
+    print(f"\nmany small files ({report['file_size']} B each, one folder), median of {report['runs']} run(s)")
+    print(f"{'files':>6} {'tool':<36} {'s':>7} {'cpu s':>6} {'files/s':>8} {'ms/file':>8} {'cpu ms/file':>11}")
+    for r in s["table"]:
+        if r["median_s"] is None:
+            print(f"{r['files']:>6} {r['label']:<36} FAILED  {r['errors'][0] if r['errors'] else 'no runs'}")
+            continue
+        print(f"{r['files']:>6} {r['label']:<36} {r['median_s']:>7.2f} {r['median_cpu_s']:>6.2f} "
+              f"{r['files_per_s']:>8.0f} {r['ms_per_file']:>8.3f} {r['cpu_ms_per_file']:>11.3f}")
+    for mg in s["hubctl_marginal"]:
+        print(f"hubctl marginal, {mg['from']} -> {mg['to']} files: {mg['wall_ms_per_file']:.3f} ms wall, "
+              f"{mg['cpu_ms_per_file']:.3f} ms CPU per file")
+    checks = (
+        ("hubctl seconds for 3,000 files", s["hubctl_seconds_at_3000"], "< 2.0", lambda v: v < 2.0),
+        ("hubctl marginal CPU ms per file", s["hubctl_marginal"][-1]["cpu_ms_per_file"] if s["hubctl_marginal"]
+         else None, "< 0.5", lambda v: v < 0.5),
+        ("per-file growth (last / first marginal)", s["hubctl_growth"], "<= 1.25", lambda v: v <= 1.25),
+    )
+    for text, value, target, ok in checks:
+        verdict = "n/a" if value is None else ("met" if ok(value) else "NOT met")
+        print(f"{text:<40} {f'{value:.3f}' if value is not None else 'n/a':>8}  (target {target}: {verdict})")
+    print(f"machine: {m['cores']} cores, {m['platform']}, Python {m['python']}, {m['date']}; load "
+          f"{os.getloadavg()[0]:.1f} (shared machine: wall times are noisy, CPU seconds less so)")
+
+
 # ---------------------------------------------------------------- main
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="size factor of the large files (1.0 = ~2 GB)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per tool (the median is reported)")
+    parser.add_argument("--case", choices=("large", "small"), default="large",
+                        help="large: the ~2 GB repo; small: many 2 KB files in one folder")
+    parser.add_argument("--small-counts", default="300,1000,3000",
+                        help="small case: file counts; hubctl runs at each (per-file growth), the others at the last")
+    parser.add_argument("--runs", type=int, help="runs per tool, the median is reported (default: 3 large, 1 small)")
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--workers", type=int, help="hubctl pull --workers (default: hubctl's)")
     parser.add_argument("--connections", type=int, help="hubctl pull --connections (default: hubctl's)")
@@ -381,6 +478,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    args.small_counts = sorted({int(c) for c in args.small_counts.split(",") if c.strip()})
+    args.runs = args.runs or (3 if args.case == "large" else 1)
     if unknown := set(args.tools) - set(TOOLS):
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
     return args
@@ -393,6 +492,8 @@ def main() -> int:
     if "curl" in tools and not curl_has_parallel():
         print("curl with --parallel not found: skipping the curl ceiling", file=sys.stderr)
         tools.remove("curl")
+    if args.case == "small":
+        return run_small(args, tools)
     folder = BENCH_DIR / ("repo-2g" if args.scale == 1.0 else f"repo-2g-x{args.scale:g}")
     expected = build_repo(folder, args.scale)
     total = sum(size for size, _ in expected.values())

@@ -24,12 +24,12 @@ import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from email.message import Message
 from typing import Callable, TypeVar
 
 from hubctl import __version__, constants
+from hubctl.download import proxy
 
 USER_AGENT = f"hubctl/{__version__}"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -281,7 +281,7 @@ class Session:
     def __init__(self, credentials: dict[str, dict[str, str]] | None = None) -> None:
         self.credentials = dict(credentials or {})
         self._local = threading.local()
-        self._ssl = ssl.create_default_context()
+        self._ssl = proxy.ssl_context()  # the environment's CA bundles, else the system store
 
     def _pool(self) -> dict[str, http.client.HTTPConnection]:
         pool = getattr(self._local, "pool", None)
@@ -292,19 +292,10 @@ class Session:
     def _connect(self, url: str) -> tuple[http.client.HTTPConnection, bool]:
         parts = checked_url(url)
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        proxy = urllib.request.getproxies().get(parts.scheme)
-        if proxy and urllib.request.proxy_bypass(host):
-            proxy = None
         timeout = min(constants.CONNECT_TIMEOUT, constants.STALL_TIMEOUT)
-        if proxy:
-            pp = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
-            if parts.scheme == "https":
-                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                    pp.hostname, pp.port or 8080, timeout=timeout, context=self._ssl
-                )
-                conn.set_tunnel(host, port)
-                return conn, False
-            return http.client.HTTPConnection(pp.hostname, pp.port or 8080, timeout=timeout), True
+        via_proxy = proxy.connection(url, timeout, self._ssl)  # environment proxies: see proxy.py
+        if via_proxy is not None:
+            return via_proxy, False
         if parts.scheme == "https":
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=self._ssl), False
         return http.client.HTTPConnection(host, port, timeout=timeout), False

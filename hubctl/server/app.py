@@ -9,11 +9,13 @@ the bottleneck of a benchmark; only faults that alter bytes read them into user 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import select
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Collection
@@ -26,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from hubctl.server import hf_routes, ms_routes
 from hubctl.server.faults import Fault, FaultBook, reshape
+from hubctl.server.guard import Refusal, check_fields, check_headers, check_target, unsafe_header
 from hubctl.server.store import RepoStore
 from hubctl.server.wire import FileSlice, Reject, Request, Response, blob_route, json_response
 
@@ -33,6 +36,8 @@ _CORRUPT_CHUNK = 1 << 20
 _SLOW_CHUNK = 64 << 10
 _LOG_LIMIT = 100_000  # newest records kept, so a long-running mirror's log stays bounded
 _IDLE_TIMEOUT = 300.0  # seconds a keep-alive connection may sit idle (or a client may stop reading)
+_HEAD_TIMEOUT = 20.0  # seconds from a request's first byte to the end of its body: a trickling client is cut
+_MORE = getattr(socket, "MSG_MORE", 0)
 _CONTROL_ROUTES = {(("__faults",), "POST"), (("__reset",), "POST"), (("__log",), "GET")}
 
 
@@ -66,9 +71,12 @@ class HubServer:
         control: bool = False,
         tree_page_size: int | None = None,
         cdn_port: int | None = None,
+        head_timeout: float = _HEAD_TIMEOUT,
     ) -> None:
-        """`cdn_port` defaults to port+1 for a fixed port and to a free port for port 0."""
+        """`cdn_port` defaults to port+1 for a fixed port and to a free port for port 0; `head_timeout` bounds
+        the time from a request's first byte to its last (slow-loris clients)."""
         self.store = store
+        self.head_timeout = head_timeout
         self.control = control
         self.tree_page_size = tree_page_size
         self.hf = hf_routes.HfEmulation()  # huggingface.co's quirks and mirror modes; tests adjust its fields
@@ -213,6 +221,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Each response leaves in as few segments as possible (see _write); without NODELAY, Nagle holds back
+        # the next response's first segment until the client's delayed ACK (~40 ms per request on keep-alive).
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._clock = _RequestClock(self.connection, _IDLE_TIMEOUT, self.server.hub.head_timeout)
+        self.rfile = io.BufferedReader(self._clock)
         self.server.hub._track(self.connection, True)
 
     def finish(self) -> None:
@@ -227,15 +241,30 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError):
             self.close_connection = True
 
+    def handle_one_request(self) -> None:
+        self._clock.expect_request()
+        super().handle_one_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (bad request line, 414, 431, 501): the reason phrase is always the standard
+        one, because the library's messages quote request data; the detail goes, HTML-escaped, into the body."""
+        if not getattr(self, "request_version", "").startswith("HTTP/1."):
+            self.request_version = "HTTP/1.0"  # HTTP/0.9 is not spoken: every answer has a status line
+        super().send_error(code, None, message)
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the request log is kept in memory (HubServer.log)."""
 
     def _serve(self) -> None:
         hub = self.server.hub
-        req = self._request()
         self._sent = 0
+        try:
+            req = self._request()
+        except Refusal as refused:
+            self._refuse(refused)
+            return
         if hub.is_control(req):  # neither faulted nor logged
-            self._write(req, hub.control_response(req), None)
+            self._write(req.method, hub.control_response(req), None)
             return
         try:
             response = hub.respond(req)
@@ -252,7 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fault:
                 response = reshape(fault, response)
             status = response.status
-            self._write(req, response, fault)
+            self._write(req.method, response, fault)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
         finally:
@@ -276,21 +305,39 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
     def _request(self) -> Request:
-        length = self.headers.get("Content-Length", "0")
-        body = self.rfile.read(int(length)) if length.isdigit() else b""
-        path, _, query = self.path.partition("?")
+        """The request as routes see it, once every field has passed the guard (Refusal otherwise)."""
+        check_target(self.path)
+        length = check_headers(self.headers)
+        path, _, query_text = self.path.partition("?")
+        segments = tuple(unquote(s) for s in path.split("/") if s)  # split first: refs%2Fpr%2F1 is one segment
+        query = parse_qs(query_text, keep_blank_values=True)
+        check_fields(segments, query)
+        body = self.rfile.read(length) if length else b""
+        self._clock.request_read()
         base, cdn = self._urls()
         return Request(
             origin=self.server.origin,
             method=self.command,
             target=self.path,
-            segments=tuple(unquote(s) for s in path.split("/") if s),  # split first: refs%2Fpr%2F1 is one segment
-            query=parse_qs(query, keep_blank_values=True),
+            segments=segments,
+            query=query,
             headers=self.headers,
             body=body,
             base_url=base,
             cdn_url=cdn,
         )
+
+    def _refuse(self, refused: Refusal) -> None:
+        """Answer a refused request with a fixed message and close: its body (if any) was never read."""
+        self.close_connection = True
+        status = 0
+        try:
+            self._write(self.command, json_response(refused.status, {"error": refused.reason}), None)
+            status = refused.status
+        except (ConnectionError, TimeoutError):
+            pass
+        finally:
+            self.server.hub._record(_bare_record(self.server.origin, self.command, self.path, status))
 
     def _urls(self) -> tuple[str, str]:
         """This origin and the blob origin under the host name the client used (mirrors on 0.0.0.0)."""
@@ -306,7 +353,13 @@ class _Handler(BaseHTTPRequestHandler):
         name = f"[{name}]" if ":" in name else name
         return f"http://{host}", f"http://{name}:{hub.cdn_port}"
 
-    def _write(self, req: Request, response: Response, fault: Fault | None) -> None:
+    def _write(self, method: str, response: Response, fault: Fault | None) -> None:
+        if any(unsafe_header(k, v) for k, v in response.headers):
+            # A route echoed something the guard let through: a bug, but never a split header block.
+            print("hubctl-hub: a response header with a control character was refused", file=sys.stderr)
+            self.close_connection = True
+            response = json_response(500, {"error": "internal error in the loopback hub"})
+            fault = None
         try:
             phrase = HTTPStatus(response.status).phrase
         except ValueError:
@@ -320,16 +373,22 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append(f"Content-Length: {response.content_length}")
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
-        if fault and fault.kind == "slow" and (req.method == "HEAD" or response.file is None):
-            self.server.hub._pause(_delay(fault, 0.5))
-        if req.method == "HEAD":
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        slow = fault is not None and fault.kind == "slow"
+        if method == "HEAD" or response.file is None:
+            body = b"" if method == "HEAD" or slow else response.body
+            self.connection.sendall(head + body)  # one write: a response never waits on the client's ACK
+            self._sent += len(body)
+            if slow:
+                self.server.hub._pause(_delay(fault, 0.5))
+                if method != "HEAD":
+                    self.connection.sendall(response.body)
+                    self._sent += len(response.body)
             return
-        if response.file is not None:
-            self._send_file(response.file, fault)
-        else:
-            self.wfile.write(response.body)
-            self._sent += len(response.body)
+        # Held back to leave in one segment with the body's first bytes (only when body bytes follow at once).
+        more = _MORE if response.content_length and (fault is None or fault.kind not in ("slow", "stall")) else 0
+        self.connection.sendall(head, more)
+        self._send_file(response.file, fault)
 
     def _send_file(self, part: FileSlice, fault: Fault | None) -> None:
         if fault is None or fault.kind not in ("slow", "corrupt", "truncate", "stall"):
@@ -386,6 +445,49 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sent += len(data)
                 if delay and pos < part.length:
                     self.server.hub._pause(delay)
+
+
+class _RequestClock(io.RawIOBase):
+    """The connection's reads, with a deadline from a request's first byte to its last.
+
+    The idle timeout alone is per read, so a client sending one byte every few seconds would hold its thread
+    forever; here the deadline starts at the first byte of a request and ends when the request is read."""
+
+    def __init__(self, sock: socket.socket, idle: float, head: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._idle = idle
+        self._head = head
+        self._waiting = False
+        self._deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def expect_request(self) -> None:
+        """The next bytes start a request: wait for them up to the idle timeout, then start the clock."""
+        self._waiting, self._deadline = True, None
+
+    def request_read(self) -> None:
+        """The request is in: back to the idle timeout for the response and the next request."""
+        if self._deadline is not None:
+            self._sock.settimeout(self._idle)
+        self._waiting, self._deadline = False, None
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("request not received in time")
+            self._sock.settimeout(min(self._idle, left))
+        n = self._sock.recv_into(buffer)
+        if n and self._waiting and self._deadline is None:
+            self._deadline = time.monotonic() + self._head
+        return n
+
+
+def _bare_record(origin: str, method: str, path: str, status: int) -> RequestRecord:
+    return RequestRecord(origin, method, path, None, None, None, status, 0, None, None, None, None)
 
 
 def _delay(fault: Fault, default: float) -> float:
