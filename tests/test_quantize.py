@@ -155,9 +155,15 @@ def test_with_a_drift_the_target_fits_the_layer_output_and_the_loss_is_the_layer
 
 
 def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
-    from transformers import Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM
+    from transformers import (
+        Gemma2Config,
+        Gemma2ForCausalLM,
+        LlamaConfig,
+        LlamaForCausalLM,
+    )
 
-    from hubctl.quantize.pipeline import capture_inputs, decoder_layers, writes_layer_output
+    from hubctl.quantize.activations import capture_inputs
+    from hubctl.quantize.structure import decoder_layers, writes_layer_output
 
     torch.manual_seed(0)
     shape = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
@@ -358,7 +364,7 @@ def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path)
 
     from hubctl.model.smoke import SmokeFailure
     from hubctl.quantize.calibration import heldout
-    from hubctl.quantize.pipeline import _check
+    from hubctl.quantize.loadback import check_loaded as _check
 
     windows = heldout(AutoTokenizer.from_pretrained(real_model()), 128)[:2]  # the windows the check scored
     with pytest.raises(SmokeFailure, match="computes something else"):
