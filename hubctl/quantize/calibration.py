@@ -40,20 +40,20 @@ def render_chat(tokenizer: Any, messages: list[dict]) -> str:
 def _messages(value: Any) -> list[dict]:
     """The record's chat, checked: a non-empty list of {"role": system|user|assistant, "content": str}."""
     if not isinstance(value, list) or not value:
-        raise ValueError('"messages" must be a non-empty list')
+        raise TypeError('"messages" must be a non-empty list')
     for message in value:
         if not isinstance(message, dict) or message.get("role") not in ROLES or not isinstance(message.get("content"), str):
-            raise ValueError(f'each message needs "role" ({", ".join(ROLES)}) and a string "content"')
+            raise TypeError(f'each message needs "role" ({", ".join(ROLES)}) and a string "content"')
     return [{"role": m["role"], "content": m["content"]} for m in value]
 
 
 def _record_text(line: str, tokenizer: Any) -> str:
     row = json.loads(line)
     if not isinstance(row, dict):
-        raise ValueError("a record must be a JSON object")
+        raise TypeError("a record must be a JSON object")
     if "text" in row:
         if not isinstance(row["text"], str):
-            raise ValueError('"text" must be a string')
+            raise TypeError('"text" must be a string')
         return row["text"]
     if "messages" not in row:
         raise ValueError('no "text" or "messages" field')

@@ -77,4 +77,6 @@ def save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qua
     provenance = {"quantized_from": {"folder": src.name, "files_digest": report.source_digest},
                   "quantization": qconfig | {"samples": options.samples, "seq_len": options.seq_len, "seed": options.seed},
                   "calibration_sha256": report.calibration_sha256, "tool": f"hubctl {__version__}"}
+    if report.group is not None:
+        provenance["group_size"] = report.group.to_dict()
     write_manifest(manifest._replace(provenance=provenance), default_path(out))

@@ -32,7 +32,8 @@ def model_perplexity(model: Any, windows: list[list[int]]) -> float:
     return math.exp(nll / count)
 
 
-def check_loaded(folder: Path, eval_windows: list[list[int]], expected: float, device: str) -> tuple[float, dict]:
+def check_loaded(folder: Path, eval_windows: list[list[int]], expected: float, device: str,
+                 trust_remote_code: bool = False) -> tuple[float, dict]:
     """Load the output through transformers' own GPTQ integration (optimum + gptqmodel), check that it computes
     the model that was quantized (its perplexity on `eval_windows` within LOADED_TOLERANCE of `expected`, the
     in-process one on the same windows), and smoke-test it."""

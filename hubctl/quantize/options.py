@@ -15,7 +15,8 @@ from hubctl.errors import UsageError
 @dataclass(frozen=True)
 class QuantizeOptions:
     bits: int = 4
-    group_size: int = 128
+    group_size: int | None = None  # None: the largest standard size the fast kernels take (kernels.py)
+    allow_partial_groups: bool = False  # quantize although only the plain torch kernel will load the output
     desc_act: bool = False
     act_group_aware: bool = True
     damp: float = 0.01
@@ -31,16 +32,18 @@ class QuantizeOptions:
     batch: int = 8
     heldout_windows: int = 8
     check: bool = True  # load the output through transformers + gptqmodel and smoke-test it
+    trust_remote_code: bool = False  # the source (and so the output) runs its own modeling_*.py
+    verify: bool = True  # check the source against its manifest, if it has one, before loading it
 
 
 # Options that change neither the output's bytes nor its meaning: left out of the recorded provenance.
-NOT_RECORDED = ("device", "max_memory", "check")
+NOT_RECORDED = ("device", "max_memory", "check", "trust_remote_code", "verify")
 
 
 def validate(options: QuantizeOptions) -> None:
     if options.bits != 4:
         raise UsageError(f"--bits {options.bits}: only 4-bit is supported (the int4 gptq checkpoint format)")
-    if options.group_size <= 0 or options.group_size % 8:
+    if options.group_size is not None and (options.group_size <= 0 or options.group_size % 8):
         raise UsageError(f"--group-size {options.group_size}: must be a positive multiple of 8 (128 is standard)")
 
 

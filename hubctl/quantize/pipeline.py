@@ -1,8 +1,9 @@
 """`hubctl quantize`: int4 GPTQ of a causal LM, memory-bounded, deterministic, checked by loading it back.
 
 quantize() is a pipeline of named stages, each its own module: options (refused before anything is read),
-preflight (folder, tokenizer, RAM/VRAM and disk, from the safetensors headers), structure (decoder stack,
-Linear groups in call order, found with hooks), activations (the calibration and held-out streams), layers
+preflight (folder, tokenizer, remote-code consent, RAM/VRAM and disk from the safetensors headers, the source's
+manifest), structure (decoder stack, Linear groups in call order, found with hooks), kernels (the group size
+every fast int4 kernel can load, checked on the Linears' shapes before quantizing), activations (the calibration and held-out streams), layers
 (one decoder layer at a time in fp32, gptq.py's algorithm on each group of Linears), evaluation (three
 perplexities in one pass, the final norm refitted to the source's logits), checkpoint (the standard gptq
 format, byte-identical across runs) and loadback (the output loaded through transformers + gptqmodel and
@@ -19,9 +20,11 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hubctl.quantize.kernels import GroupChoice, Shape, choose_group_size
 from hubctl.quantize.loadback import model_perplexity
 from hubctl.quantize.options import QuantizeOptions, recorded, validate
 from hubctl.quantize.preflight import UnsupportedModel, check_inputs, preflight
@@ -39,8 +42,9 @@ def _load_source(src: Path, options: QuantizeOptions) -> tuple[Any, Any]:
 
     quiet_libraries()
     torch.manual_seed(options.seed)
-    tokenizer = AutoTokenizer.from_pretrained(src)
-    model = AutoModelForCausalLM.from_pretrained(src, dtype="auto")
+    # An explicit trust_remote_code, True or False: transformers never asks on the terminal.
+    tokenizer = AutoTokenizer.from_pretrained(src, trust_remote_code=options.trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(src, dtype="auto", trust_remote_code=options.trust_remote_code)
     model.eval()
     return model, tokenizer
 
@@ -54,8 +58,19 @@ def _windows(tokenizer: Any, options: QuantizeOptions) -> tuple[list[list[int]],
     return cal, heldout(tokenizer, options.seq_len)[: options.heldout_windows]
 
 
-def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[[int, int], None] | None = None) -> QuantizeReport:
-    """Quantize src into dst (atomically: dst appears only when complete and checked)."""
+def _group_size(prefix: str, layers: Any, options: QuantizeOptions) -> GroupChoice:
+    """The group size every kernel in kernels.RULES can load, checked on the Linears that will be quantized."""
+    from hubctl.quantize.structure import linears
+
+    shapes = [Shape(f"{prefix}.{i}.{name}", lin.out_features, lin.in_features)
+              for i, layer in enumerate(layers) for name, lin in linears(layer).items()]
+    return choose_group_size(shapes, options.group_size, options.allow_partial_groups)
+
+
+def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[[int, int], None] | None = None,
+             notice: Callable[[str], None] | None = None) -> QuantizeReport:
+    """Quantize src into dst (atomically: dst appears only when complete and checked). `notice` receives the
+    decisions a user should see before the long part starts (the group size chosen)."""
     from hubctl.quantize.activations import capture_streams
     from hubctl.quantize.calibration import digest
     from hubctl.quantize.checkpoint import source_digest
@@ -70,6 +85,10 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     prefix, layers = decoder_layers(model)
     for i, layer in enumerate(layers):
         check_shapes(f"{prefix}.{i}", layer)
+    group = _group_size(prefix, layers, options)
+    options = replace(options, group_size=group.group_size)
+    if notice:
+        notice(group.describe())
     cal_windows, eval_windows = _windows(tokenizer, options)
     streams = capture_streams(model, layers[0], cal_windows, eval_windows, options.batch, device, options.source_target)
 
@@ -90,7 +109,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     report = QuantizeReport(
         output=dst, ppl_source=ppl[0], ppl_rtn=ppl[1], ppl_gptq=ppl[2], losses=losses, final_norm=norm_fit,
         calibration_sha256=digest(cal_windows), source_digest=source_digest(src), options=recorded(options),
-        quantized_modules=len(packed),
+        quantized_modules=len(packed), group=group,
     )
     _write(model, src, dst, packed, options, report, (eval_windows, nll[2]), device)
     report.seconds = time.monotonic() - started
@@ -113,7 +132,8 @@ def _write(model: Any, src: Path, dst: Path, packed: dict[str, dict[str, Any]], 
             with contextlib.redirect_stdout(sys.stderr):  # gptqmodel logs to stdout; --json owns it
                 check = eval_windows[: CHECK_WINDOWS.get(device, len(eval_windows))]
                 report.loaded_expected = perplexity(gptq_nll[: len(check)], check)
-                report.loaded_ppl, report.smoke = check_loaded(tmp, check, report.loaded_expected, device)
+                report.loaded_ppl, report.smoke = check_loaded(tmp, check, report.loaded_expected, device,
+                                                               options.trust_remote_code)
                 report.loaded_windows = len(check)
         tmp.rename(dst)
     except BaseException:

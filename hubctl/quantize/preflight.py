@@ -1,6 +1,8 @@
 """Stage 2 of quantize: refuse early, with numbers, before the model is loaded.
 
-The source must be a model folder with a tokenizer and safetensors weights, the output folder must be new, and
+The source must be a model folder with a tokenizer and safetensors weights, its own Python code (auto_map) runs
+only with --trust-remote-code, it must match its manifest when it has one (as chat checks), the output folder
+must be new, and
 RAM (or VRAM) and disk must hold the job: the estimate is read from the safetensors headers alone, so a job
 that cannot finish is refused in milliseconds instead of failing after an hour.
 """
@@ -14,7 +16,13 @@ import struct
 from pathlib import Path
 
 from hubctl.errors import LocalIOError, UsageError
-from hubctl.model.loading import ModelLoadError, read_config, resolve_device
+from hubctl.model.loading import (
+    ModelLoadError,
+    check_trust,
+    read_config,
+    resolve_device,
+    verify_before_load,
+)
 from hubctl.quantize.options import QuantizeOptions
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.json")
@@ -25,14 +33,20 @@ class UnsupportedModel(UsageError):
 
 
 def check_inputs(src: Path, dst: Path, options: QuantizeOptions) -> str:
-    """The source is a model folder with a tokenizer, the output is new, and RAM/disk suffice; returns the device."""
-    read_config(src)
+    """The source is a model folder with a tokenizer, whose own code (if it needs any) the user allowed, the output
+    is new, RAM/disk suffice, and the source matches its manifest (if it has one); returns the device.
+
+    The code gate comes first and transformers is always given an explicit trust_remote_code, so it never asks
+    on the terminal (where a CI job would wait or die)."""
+    check_trust(src, read_config(src), options.trust_remote_code)
     if not any((src / name).exists() for name in TOKENIZER_FILES):
         raise ModelLoadError(f"{src} has no tokenizer (tokenizer.json or tokenizer.model): copy it from the source model")
     if dst.exists() and any(dst.iterdir()):
         raise UsageError(f"output folder {dst} exists and is not empty")
     device = resolve_device(options.device)
     preflight(src, dst, options, device)
+    if options.verify:
+        verify_before_load(src)
     return device
 
 

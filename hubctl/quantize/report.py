@@ -14,6 +14,7 @@ from hubctl import __version__
 
 if TYPE_CHECKING:
     from hubctl.quantize.finalnorm import FinalNormFit
+    from hubctl.quantize.kernels import GroupChoice
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class QuantizeReport:
     smoke: dict | None = None
     quantized_modules: int = 0
     final_norm: FinalNormFit | None = None  # the final norm refitted to the source's logits, if it was
+    group: GroupChoice | None = None  # the group size, how it was chosen, and the kernels that refuse it
 
     def quality(self) -> dict:
         """The deterministic part, written to quant_report.json inside the checkpoint."""
@@ -54,6 +56,7 @@ class QuantizeReport:
             "calibration_sha256": self.calibration_sha256,
             "source_files_digest": self.source_digest,
             "options": self.options,
+            "group_size": self.group.to_dict() if self.group else None,
             "tool": f"hubctl {__version__}",
         }
 
