@@ -460,3 +460,14 @@ def _plain_from_pretrained_answer(folder: Path) -> str:
     with torch.inference_mode():
         out = model.generate(ids, max_new_tokens=16, do_sample=False)
     return tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_gpu_check_says_clearly_that_there_is_no_gpu_and_runs_nothing(tmp_path):
+    from pulltools import ROOT
+
+    out = tmp_path / "gpu.json"
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), str(out)], capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 2 and "no CUDA GPU" in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists()
