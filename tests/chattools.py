@@ -1,4 +1,5 @@
-"""Models for chat tests: the real SmolLM2 fixture, and tiny random Llamas (with its tokenizer) to break."""
+"""Models for chat and quantize tests: the real SmolLM2 fixture, tiny random Llamas (with its tokenizer) to break,
+and remote-code copies of either (auto_map to a local modeling_*.py)."""
 
 from __future__ import annotations
 
@@ -38,4 +39,43 @@ def tiny_model(dest: Path, weights: str = "random") -> Path:
     source = real_model()
     for name in TOKENIZER_FILES:
         shutil.copy(source / name, dest / name)
+    return dest
+
+
+REMOTE_CONFIGURATION = '''from transformers import LlamaConfig
+
+
+class HubctlTinyConfig(LlamaConfig):
+    model_type = "hubctl_tiny"
+'''
+REMOTE_MODELING = '''from transformers import LlamaForCausalLM
+
+from .configuration_hubctl_tiny import HubctlTinyConfig
+
+
+class HubctlTinyForCausalLM(LlamaForCausalLM):
+    config_class = HubctlTinyConfig
+'''
+REMOTE_FILES = ("configuration_hubctl_tiny.py", "modeling_hubctl_tiny.py")
+
+
+def remote_code_model(source: Path, dest: Path) -> Path:
+    """A copy of a Llama folder whose class lives in its own modeling_hubctl_tiny.py (auto_map, a model_type
+    transformers does not know), as InternLM2 and Yuan2 ship: loading it needs trust_remote_code."""
+    import json
+
+    dest.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.is_file() and path.name != "config.json":
+            try:
+                (dest / path.name).hardlink_to(path)  # the weights unchanged, without a second copy on disk
+            except OSError:
+                shutil.copy(path, dest / path.name)
+    config = json.loads((source / "config.json").read_text())
+    config.update(model_type="hubctl_tiny", architectures=["HubctlTinyForCausalLM"],
+                  auto_map={"AutoConfig": "configuration_hubctl_tiny.HubctlTinyConfig",
+                            "AutoModelForCausalLM": "modeling_hubctl_tiny.HubctlTinyForCausalLM"})
+    (dest / "config.json").write_text(json.dumps(config, indent=2))
+    (dest / REMOTE_FILES[0]).write_text(REMOTE_CONFIGURATION)
+    (dest / REMOTE_FILES[1]).write_text(REMOTE_MODELING)
     return dest

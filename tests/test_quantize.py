@@ -6,11 +6,12 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 import torch
-from chattools import real_model, tiny_model
+from chattools import REMOTE_FILES, real_model, remote_code_model, tiny_model
 from pulltools import cli, tree_bytes
 
 from hubctl.errors import ExitCode
@@ -155,9 +156,15 @@ def test_with_a_drift_the_target_fits_the_layer_output_and_the_loss_is_the_layer
 
 
 def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
-    from transformers import Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM
+    from transformers import (
+        Gemma2Config,
+        Gemma2ForCausalLM,
+        LlamaConfig,
+        LlamaForCausalLM,
+    )
 
-    from hubctl.quantize.pipeline import capture_inputs, decoder_layers, writes_layer_output
+    from hubctl.quantize.activations import capture_inputs
+    from hubctl.quantize.structure import decoder_layers, writes_layer_output
 
     torch.manual_seed(0)
     shape = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
@@ -225,7 +232,7 @@ def tiny(tmp_path_factory):
 
 
 def small(**kw) -> QuantizeOptions:
-    return QuantizeOptions(samples=8, seq_len=64, group_size=32, heldout_windows=4, check=False, **kw)
+    return QuantizeOptions(**{"samples": 8, "seq_len": 64, "group_size": 32, "heldout_windows": 4, "check": False, **kw})
 
 
 class _Tokens:
@@ -301,6 +308,7 @@ def test_the_checkpoint_holds_exactly_what_the_fake_quant_model_computed(tiny, t
         (lambda t, d: _without_tokenizer(t, d), [], ExitCode.USAGE, "no tokenizer"),
         (lambda t, d: t, ["--bits", "3"], ExitCode.USAGE, "only 4-bit"),
         (lambda t, d: t, ["--max-memory", "0.01"], ExitCode.LOCAL_IO, "not enough RAM"),
+        (lambda t, d: t, ["--group-size", "64"], ExitCode.USAGE, "--group-size 64 leaves partial groups (in_features 32)"),
     ],
 )
 def test_bad_input_gets_a_clear_error(tiny, tmp_path, make, args, code, text):
@@ -310,6 +318,71 @@ def test_bad_input_gets_a_clear_error(tiny, tmp_path, make, args, code, text):
     assert result.returncode == code, result.stderr
     assert text in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+TINY_ARGS = ("--samples", "8", "--seq-len", "64", "--no-check")
+
+
+def test_explicit_partial_groups_name_the_kernels_and_need_the_flag(tiny, tmp_path):
+    refused = cli("quantize", str(tiny), "--out", str(tmp_path / "q"), "--group-size", "64", *TINY_ARGS)
+    assert refused.returncode == ExitCode.USAGE and refused.stderr.count("\n") == 1
+    for kernel in ("TorchAtenLinear", "ExLlama v2", "Marlin"):
+        assert kernel in refused.stderr
+    assert not (tmp_path / "q").exists()
+    allowed = cli("quantize", str(tiny), "--out", str(tmp_path / "q"), "--group-size", "64", "--allow-partial-groups",
+                  *TINY_ARGS)
+    assert allowed.returncode == 0, allowed.stderr[-2000:]
+    assert "group size 64 (requested; partial groups in in_features 32)" in allowed.stderr
+    report = json.loads((tmp_path / "q" / "quant_report.json").read_text())
+    assert report["group_size"]["partial_in_features"] == [32] and report["options"]["group_size"] == 64
+
+
+def test_the_default_group_size_is_chosen_by_the_kernels_and_recorded(tiny, tmp_path):
+    report = quantize(tiny, tmp_path / "q", small(group_size=None))
+    assert report.group.group_size == 32 and report.group.requested is None  # hidden 32: 128 and 64 leave partial groups
+    manifest = json.loads((tmp_path / "q" / ".hubctl" / "manifest.json").read_text())["provenance"]
+    assert manifest["group_size"] == {"group_size": 32, "requested": None, "partial_in_features": [],
+                                      "refused_by": report.group.refused_by}
+    assert manifest["quantization"]["group_size"] == 32
+    assert json.loads((tmp_path / "q" / "quant_report.json").read_text())["group_size"]["group_size"] == 32
+
+
+@pytest.fixture(scope="module")
+def remote(tiny, tmp_path_factory):
+    return remote_code_model(tiny, tmp_path_factory.mktemp("remote") / "m")
+
+
+def test_remote_code_sources_need_consent_and_transformers_never_asks(remote, tmp_path):
+    result = cli("quantize", str(remote), "--out", str(tmp_path / "q"), *TINY_ARGS, stdin=subprocess.DEVNULL,
+                 timeout=300)
+    assert result.returncode == ExitCode.USAGE and result.stderr.count("\n") == 1, result.stderr
+    assert "--trust-remote-code" in result.stderr and all(name in result.stderr for name in REMOTE_FILES)
+    assert "[y/N]" not in result.stdout + result.stderr and not (tmp_path / "q").exists()
+
+
+def test_remote_code_sources_quantize_with_consent_and_load_as_their_own_class(remote, tmp_path):
+    from hubctl.model.loading import LoadOptions, load
+
+    result = cli("quantize", str(remote), "--out", str(tmp_path / "q"), "--trust-remote-code", *TINY_ARGS,
+                 stdin=subprocess.DEVNULL, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / "q"
+    assert all((out / name).read_text() == (remote / name).read_text() for name in REMOTE_FILES)
+    assert json.loads((out / "config.json").read_text())["auto_map"]["AutoModelForCausalLM"].startswith("modeling_")
+    if HAS_GPTQMODEL:  # the int4 output loads through transformers + gptqmodel as the remote class
+        loaded = load(out, LoadOptions(dtype="bf16", device="cpu", trust_remote_code=True))
+        assert type(loaded.model).__name__ == "HubctlTinyForCausalLM"
+
+
+def test_a_source_that_does_not_match_its_manifest_is_refused_before_loading(tiny, tmp_path):
+    src = remote_code_model(tiny, tmp_path / "src")
+    assert cli("manifest", str(src), "-q").returncode == 0
+    # A changed modeling file is code that would run: the manifest check must catch it before transformers does.
+    (src / REMOTE_FILES[1]).write_text((src / REMOTE_FILES[1]).read_text() + "\nimport os  # changed\n")
+    result = cli("quantize", str(src), "--out", str(tmp_path / "q"), "--trust-remote-code", *TINY_ARGS,
+                 stdin=subprocess.DEVNULL, timeout=300)
+    assert result.returncode == ExitCode.INTEGRITY, result.stderr
+    assert "does not match its manifest" in result.stderr and not (tmp_path / "q").exists()
 
 
 def _without_tokenizer(tiny: Path, dest: Path) -> Path:
@@ -349,6 +422,11 @@ def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path)
     (answer,) = report["smoke"]["prompts"]
     assert report["smoke"]["ok"] and "Paris" in answer["reply"], answer
     assert cli("verify", str(tmp_path / "q")).returncode == 0
+    # 576-wide inputs leave partial groups at 128: the default is 64, which every fast kernel takes
+    assert report["group_size"]["group_size"] == 64 and report["group_size"]["requested"] is None
+    assert json.loads((tmp_path / "q" / "config.json").read_text())["quantization_config"]["group_size"] == 64
+    # loaded as users load it: plain from_pretrained, gptqmodel's own kernel choice (the aten int4pack one on CPU)
+    assert "Paris" in _plain_from_pretrained_answer(tmp_path / "q")
     # the preflight plans for what the job takes: it once sized the Hessians by the embedding's vocab
     # dimension (49152) and asked 20 GB for this 135M model
     planned = preflight(real_model(), tmp_path / "q2", QuantizeOptions(samples=16, seq_len=128), "cpu")["memory_needed"]
@@ -358,8 +436,38 @@ def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path)
 
     from hubctl.model.smoke import SmokeFailure
     from hubctl.quantize.calibration import heldout
-    from hubctl.quantize.pipeline import _check
+    from hubctl.quantize.loadback import check_loaded as _check
 
     windows = heldout(AutoTokenizer.from_pretrained(real_model()), 128)[:2]  # the windows the check scored
     with pytest.raises(SmokeFailure, match="computes something else"):
         _check(tmp_path / "q", windows, 2 * report["loaded_perplexity"], "cpu")
+
+
+def _plain_from_pretrained_answer(folder: Path) -> str:
+    """The int4 checkpoint loaded with nothing but from_pretrained (no quantization_config, no backend), greedy."""
+    import os
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", "2")  # gptqmodel refuses fewer than 2
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, device_map="cpu")
+    kernels = {type(m).__name__ for m in model.modules() if hasattr(m, "qweight")}
+    assert kernels == {"TorchAtenLinear"}, kernels  # the default CPU kernel, not the plain torch fallback
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    ids = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
+                                        add_generation_prompt=True, return_tensors="pt")
+    ids = ids["input_ids"] if hasattr(ids, "keys") else ids
+    with torch.inference_mode():
+        out = model.generate(ids, max_new_tokens=16, do_sample=False)
+    return tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_gpu_check_says_clearly_that_there_is_no_gpu_and_runs_nothing(tmp_path):
+    from pulltools import ROOT
+
+    out = tmp_path / "gpu.json"
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), str(out)], capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 2 and "no CUDA GPU" in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists()

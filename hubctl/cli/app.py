@@ -363,7 +363,10 @@ def quantize(
     src: Path = typer.Argument(..., help="Source model folder (safetensors)."),
     out: Path = typer.Option(..., "--out", help="Output folder for the int4 GPTQ checkpoint (must not exist)."),
     bits: int = typer.Option(4, "--bits", help="Bits per weight (4)."),
-    group_size: int = typer.Option(128, "--group-size", help="Columns sharing one scale."),
+    group_size: Optional[int] = typer.Option(None, "--group-size", help="Columns sharing one scale (default: the largest of 128, 64, 32 leaving no partial group)."),
+    allow_partial_groups: bool = typer.Option(False, "--allow-partial-groups", help="Allow a group size that leaves partial groups (only the plain torch kernel loads them)."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the source folder's own Python code (InternLM, Yuan2...)."),
+    no_verify: bool = typer.Option(False, "--no-verify", help="Load the source without checking it against its manifest."),
     desc_act: bool = typer.Option(False, "--desc-act", help="Act-order: quantize columns by descending activation (writes a permuted g_idx)."),
     act_group_aware: bool = typer.Option(True, "--act-group-aware/--natural-order", help="Group-aware act-order (GAR): the act-order gain in natural checkpoint order."),
     damp: float = typer.Option(0.01, "--damp", min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal."),
@@ -393,7 +396,9 @@ def quantize(
                                   act_group_aware=act_group_aware, damp=damp, clip_search=clip_search,
                                   refit_scales=refit_scales, source_target=source_target, samples=samples, seq_len=seq_len, device=device,
                                   seed=seed, calibration=calibration,
-                                  max_memory=int(max_memory * 1e9) if max_memory else None, check=not no_check)
+                                  max_memory=int(max_memory * 1e9) if max_memory else None, check=not no_check,
+                                  allow_partial_groups=allow_partial_groups, trust_remote_code=trust_remote_code,
+                                  verify=not no_verify)
         bar = None
         if not (quiet or as_json):
             from tqdm import tqdm
@@ -406,7 +411,7 @@ def quantize(
                 bar.update(done - bar.n)
 
         try:
-            report = do_quantize(src, out, options, progress)
+            report = do_quantize(src, out, options, progress, None if quiet or as_json else lambda line: print(line, file=sys.stderr))
         finally:
             if bar is not None:
                 bar.close()
@@ -414,7 +419,7 @@ def quantize(
             print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         elif not quiet:
             worse = sum(1 for x in report.losses if x.gptq > x.rtn)
-            print(f"quantized {report.quantized_modules} linear layers of {src} to int4 g{group_size} in {report.seconds:.1f} s "
+            print(f"quantized {report.quantized_modules} linear layers of {src} to int4 g{report.group.group_size} in {report.seconds:.1f} s "
                   f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}")
             print(f"perplexity on held-out text: source {report.ppl_source:.3f}, RTN int4 {report.ppl_rtn:.3f}, "
                   f"GPTQ int4 {report.ppl_gptq:.3f}")

@@ -150,24 +150,16 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def gptq_loading(config: dict, device: str) -> dict:
-    """from_pretrained arguments for an int4 GPTQ checkpoint (loaded by transformers through gptqmodel).
+def prepare_gptq(config: dict) -> None:
+    """Before loading an int4 GPTQ checkpoint: gptqmodel refuses fewer than 2 CPU workers.
 
-    gptqmodel 7.6's default CPU kernel (aten int4pack) fails when in_features is not a multiple of the group
-    size (SmolLM2: 576 = 4.5 x 128) although it claims to pad; its plain torch kernel handles it.
+    Nothing else is set: the checkpoint loads as users load it, plain from_pretrained with gptqmodel's own kernel
+    selection (the aten int4pack kernel on CPU, Marlin/ExLlama on CUDA), so what hubctl checks is what they get.
+    quantize writes group sizes those kernels take (quantize/kernels.py).
     """
     quant = config.get("quantization_config") or {}
-    if quant.get("quant_method") != "gptq":
-        return {}
-    os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(2, os.cpu_count() or 2)))  # gptqmodel needs >= 2
-    text = config.get("text_config") or config
-    group = int(quant.get("group_size", 128))
-    dims = [text.get("hidden_size"), text.get("intermediate_size")]
-    if device != "cpu" or group <= 0 or all(isinstance(d, int) and d % group == 0 for d in dims):
-        return {}
-    from transformers import GPTQConfig
-
-    return {"quantization_config": GPTQConfig(bits=int(quant.get("bits", 4)), group_size=group, backend="torch")}
+    if quant.get("quant_method") == "gptq":
+        os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(2, os.cpu_count() or 2)))
 
 
 def load(folder: Path, options: LoadOptions) -> LoadedModel:
@@ -185,22 +177,23 @@ def load(folder: Path, options: LoadOptions) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     quiet_libraries()
+    prepare_gptq(config)
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=options.trust_remote_code)
     except (OSError, ValueError, TypeError) as err:
         raise ModelLoadError(f"{folder}: cannot load the tokenizer ({_first_line(err)})") from err
     try:
-        # gptqmodel logs to stdout, which must stay clean for --json; "loading attributes will be
-        # overwritten" is the point of passing a quantization_config.
+        # gptqmodel logs to stdout, which must stay clean for --json; library UserWarnings would break
+        # hubctl's one-line stderr.
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore", UserWarning)
+            # device_map, as users load quantized checkpoints: gptqmodel picks its kernel for that device.
             model = AutoModelForCausalLM.from_pretrained(
                 folder, dtype=getattr(torch, dtype_name), trust_remote_code=options.trust_remote_code,
-                **gptq_loading(config, device),
+                device_map=device,
             )
     except (OSError, ValueError, TypeError, RuntimeError, ImportError, NotImplementedError) as err:
         raise ModelLoadError(f"{folder}: cannot load the model ({_first_line(err)})") from err
-    model.to(device)
     model.eval()
     stop = {getattr(tokenizer, "eos_token_id", None)}
     generation_eos = getattr(model.generation_config, "eos_token_id", None)
