@@ -50,9 +50,10 @@ r = json.load(open(path, encoding="utf-8"))
 mb = 1e6
 if kind == "pull":
     size = sum(f["size"] for f in r["files"])
-    fetched = f"fetched {r['bytes_fetched'] / mb:.1f} MB" if r["bytes_fetched"] else "nothing to fetch"
+    fetched = (f"fetched {r['bytes_fetched'] / mb:.1f} MB, every byte verified," if r["bytes_fetched"]
+               else "nothing to fetch (all present and verified)")
     print(f"{label}: {r['source']}:{r['repo']}@{r['commit'][:12]}, {len(r['files'])} files, {size / mb:.1f} MB, "
-          f"{fetched} in {r['seconds']:.1f} s, every byte verified -> {r['dest']}")
+          f"{fetched} in {r['seconds']:.1f} s -> {r['dest']}")
 elif kind == "verify":
     counts = ", ".join(f"{n} {status}" for status, n in sorted(r["counts"].items()))
     print(f"{label}: {counts}; {r['bytes_hashed'] / mb:.1f} MB re-hashed in {r['seconds']:.1f} s, offline, "
@@ -117,7 +118,7 @@ step smoke "chat --smoke" hubctl chat "$HF_DEST" --smoke --expect Paris
 
 if [ "$QUANTIZE" = 1 ]; then
   rm -rf "$INT4_DEST"
-  step quantize "quantize" hubctl quantize "$HF_DEST" --out "$INT4_DEST" "${QUANTIZE_OPTIONS[@]}"
+  step quantize "quantize" hubctl quantize "$HF_DEST" --out "$INT4_DEST" ${QUANTIZE_OPTIONS[@]+"${QUANTIZE_OPTIONS[@]}"}
   step smoke "chat --smoke (int4)" hubctl chat "$INT4_DEST" --smoke --expect Paris
 fi
 echo "demo: OK in $((SECONDS - STARTED)) s"
