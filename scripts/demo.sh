@@ -66,7 +66,8 @@ elif kind == "smoke":
           f"{first['prompt']!r} -> {first['reply'].strip()[:60]!r}; {rate:.1f} tokens/s, load {r['load_seconds']:.1f} s")
 elif kind == "quantize":
     p = r["perplexity"]
-    loaded = (f"; loaded back through transformers + gptqmodel: {r['loaded_perplexity']:.2f}"
+    loaded = (f"; loaded back through transformers + gptqmodel: {r['loaded_perplexity']:.2f} on the first "
+              f"{r['loaded_windows']} windows (hubctl's own {r['loaded_expected_perplexity']:.2f})"
               if r.get("loaded_perplexity") else "")
     print(f"{label}: {r['quantized_modules']} linear layers to int4 in {r['seconds']:.0f} s; held-out perplexity "
           f"source {p['source']:.2f}, round-to-nearest {p['rtn_int4']:.2f}, GPTQ {p['gptq_int4']:.2f}{loaded} "
