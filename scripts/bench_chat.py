@@ -7,7 +7,9 @@ no speed. The model is SmolLM2-135M-Instruct from scripts/build_smollm2.py (buil
 
     python scripts/bench_chat.py [--dtype fp32] [--dtype bf16] [--device auto|cpu|cuda] [--runs 5]
                                  [--max-new-tokens 128] [--no-cli] [--quiet-wait 120] [--retries 3]
-                                 [--model DIR] [--json OUT]
+                                 [--model DIR] [--json OUT] [--doc FILE | --no-doc]
+
+The table, with date, commit and machine, replaces the `chat` section of docs/benchmarks.md (scripts/benchdoc.py).
 
 Per dtype, both sides are loaded once in this process and warmed up by one untimed generation, then timed
 round-robin (hubctl, plain, CLI process; drift hits every side alike):
@@ -48,8 +50,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import benchdoc  # scripts/benchdoc.py, beside this script
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 PROMPT = "Write a short story about a robot who learns to paint."
 DTYPES = {"fp32": "float32", "bf16": "bfloat16"}
@@ -309,6 +312,38 @@ def print_report(report: dict[str, Any]) -> None:
           "tokens/s: (tokens-1)/(seconds-TTFT); the target (issue 4) applies to the in-process hubctl row.")
 
 
+def doc_table(report: dict[str, Any]) -> str:
+    """One row per side and dtype: medians of TTFT, first streamed text, decode rate and tokens."""
+    rows = []
+    for block in report["results"]:
+        for row in block["rows"]:
+            m = row["median"]
+            first = f"{m['first_text_s']:.3f}" if m["first_text_s"] is not None else ""
+            rows.append([row["label"], row["dtype"], row["device"], f"{m['ttft_s']:.3f}", first,
+                         f"{m['tokens_per_s']:.2f}", f"{m['tokens']:.0f}", f"{row['redone']}/{row['noisy_kept']}"])
+    return benchdoc.table(["side", "dtype", "device", "TTFT s", "first text s", "tokens/s", "tokens",
+                           "redone/noisy runs"], rows)
+
+
+def doc_notes(report: dict[str, Any]) -> list[str]:
+    """The ratios against the targets, the settings and the versions."""
+    lines = []
+    for block in report["results"]:
+        r = block["ratios"]["hubctl"]
+        lines.append(f"{block['dtype']}: hubctl / plain TTFT {r['ttft']:.2f} (target ≤ {TTFT_TARGET}), tokens/s "
+                     f"{r['tokens_per_s']:.2f} (target ≥ {RATE_TARGET}): {'met' if r['met'] else 'NOT met'}; "
+                     f"same text: {r['same_text']}.")
+    m = report["machine"]
+    return [
+        " ".join(lines),
+        f"Prompt {report['prompt']!r}, greedy, {report['max_new_tokens']} new tokens, median of {report['runs']} "
+        f"runs; {m['cpu_capability']}, {m['torch_threads']} torch threads, GPU {m['gpu'] or 'none'}. TTFT: prompt in "
+        "→ first new token; first text: first non-empty streamed text (plain side); tokens/s: (tokens − 1) / "
+        "(seconds − TTFT); the process row is a cold `hubctl chat --smoke --json`, reported, not held to the target. "
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+    ]
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -326,6 +361,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--retries", type=int, default=3, help="redo a run this often if another job used the CPU")
     parser.add_argument("--model", type=Path, help="model folder (default: build/reuse SmolLM2-135M-Instruct)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    benchdoc.add_arguments(parser)
     args = parser.parse_args()
     args.dtype = args.dtype or ["fp32", "bf16"]
     return args
@@ -357,6 +393,7 @@ def main() -> int:
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    benchdoc.publish(args, "chat", doc_table(report), doc_notes(report))
     return 0 if all(b["ratios"]["hubctl"]["met"] for b in results) else 1
 
 

@@ -8,11 +8,15 @@ but wrong client cannot win. Median of --runs runs per tool.
 
     python scripts/bench_pull.py [--scale 1.0] [--runs 3] [--tools hubctl,hf,ms,curl] [--json OUT]
                                  [--workers N] [--connections N]   (HUBCTL_* variables pass through)
+                                 [--throttle-mbps N] [--doc FILE | --no-doc]
     python scripts/bench_pull.py --case small [--small-counts 1000,3000]   (many small files, one run each)
 
 The small case serves N files of 2 KB in one folder (datasets, tokenizer collections, sharded checkpoints).
 Each count gets its own repo and hub; comparing the counts shows the marginal per-file cost (CPU and wall),
 which must not grow with the number of files.
+
+The table, with date, commit and machine, replaces the `pull` section of docs/benchmarks.md (`pull-throttle-N`
+with --throttle-mbps N), through scripts/benchdoc.py.
 
 Timing: hubctl and curl are timed as whole processes (interpreter start included). The Python clients are
 timed around the `snapshot_download` call only, because `import modelscope` alone takes seconds; this favours
@@ -43,6 +47,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+import benchdoc  # scripts/benchdoc.py, beside this script
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / ".bench"
@@ -459,6 +465,43 @@ def print_small_report(report: dict[str, object]) -> None:
           f"{os.getloadavg()[0]:.1f} (shared machine: wall times are noisy, CPU seconds less so)")
 
 
+def doc_section(report: dict[str, object]) -> str:
+    """docs/benchmarks.md's section for this run: uncapped runs and each cap have their own."""
+    cap = report["throttle_mbps_per_connection"]
+    return f"pull-throttle-{cap:g}".replace(".", "-") if cap else "pull"
+
+
+def doc_table(report: dict[str, object]) -> str:
+    """One row per tool: median, rate, ratio to hubctl, whole process and CPU seconds (or why it failed)."""
+    rows = []
+    for t in report["summary"]["tools"].values():
+        if t["median_s"] is None:
+            rows.append([t["label"], "failed: " + (t["errors"][0] if t["errors"] else "no runs"), "", "", "", ""])
+            continue
+        rows.append([t["label"], f"{t['median_s']:.2f}", f"{t['gb_per_s']:.2f}", f"{t['vs_hubctl']:.2f}",
+                     f"{t['median_process_s']:.2f}", f"{t['median_cpu_s']:.2f}"])
+    return benchdoc.table(["tool", "median s", "GB/s", "× hubctl", "process s", "CPU s"], rows)
+
+
+def doc_notes(report: dict[str, object]) -> list[str]:
+    """The ratios against the targets, the repo and the versions."""
+    s, repo, m = report["summary"], report["repo"], report["machine"]
+    settings = ", ".join(f"{k.replace('_', ' ')} {v >> 20 if v >= 1 << 20 else v}{' MiB' * (v >= 1 << 20)}"
+                         for k, v in report["hubctl_settings"].items())
+
+    def ratio(key: str) -> str:
+        return f"{s[key]:.2f}" if s[key] else "n/a"
+
+    return [
+        f"Ratios: faster official client / hubctl = {ratio('faster_official_over_hubctl')} "
+        f"({ratio('faster_official_over_hubctl_process')} as whole processes; target ≥ 1.5); "
+        f"hubctl / curl = {ratio('hubctl_over_curl')} (target ≤ 1.3).",
+        f"Repo: {repo['files']} files, {repo['bytes'] / 1e9:.2f} GB (scale {repo['scale']:g}); median of "
+        f"{report['runs']} runs; hubctl: {settings}. {report['note']} Versions: "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+    ]
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -476,6 +519,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--throttle-mbps", type=float,
                         help="cap every connection at this many MB/s (a CDN's per-connection limit); default: none")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    benchdoc.add_arguments(parser)
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.small_counts = sorted({int(c) for c in args.small_counts.split(",") if c.strip()})
@@ -523,6 +567,7 @@ def main() -> int:
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    benchdoc.publish(args, doc_section(report), doc_table(report), doc_notes(report))
     return 1 if any(r.errors for r in results.values()) else 0
 
 

@@ -15,7 +15,9 @@ its own defaults otherwise (damp 0.05, act_group_aware=True, CPU dtype auto). hu
 defaults and `--no-check`: the load-back check is what this script does for both. hubctl's time still
 includes its built-in report (source and round-to-nearest perplexity streams), which GPTQModel does not do.
 
-    .venv/bin/python scripts/bench_quantize.py --device cpu --samples 16 --seq-len 128 --runs 3
+    .venv/bin/python scripts/bench_quantize.py --device cpu --samples 16 --seq-len 128 --runs 3 [--doc FILE | --no-doc]
+
+The table, with date, commit and machine, replaces the `quantize` section of docs/benchmarks.md (scripts/benchdoc.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ import statistics
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
+
+import benchdoc  # scripts/benchdoc.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_WINDOWS = 3
@@ -115,6 +120,44 @@ def loaded_perplexity(folder: Path, heldout: list[list[int]], device: str) -> fl
     return model_perplexity(loaded.model, heldout)
 
 
+LABELS = {"source": "source (its own weights)", "hubctl": "hubctl quantize", "gptqmodel": "GPTQModel",
+          "hubctl_rtn_in_process": "round-to-nearest int4 (hubctl's in-process report: its own held-out windows)"}
+
+
+def doc_table(result: dict) -> str:
+    """Per tool: its runs, median time and peak RSS, and the one evaluator's perplexity against the source's."""
+    ppl, source = result["perplexity_fp32"], result["perplexity_fp32"]["source"]
+    rows = []
+    for name, label in LABELS.items():
+        runs = result["seconds"].get(name)
+        timing = ([", ".join(f"{x:.1f}" for x in runs), f"{result['median_seconds'][name]:.1f}",
+                   f"{result['median_peak_rss_gb'][name]:.2f} GB"] if runs else ["", "", ""])
+        ratio = f"{ppl[name] / source:.3f}" if name != "hubctl_rtn_in_process" else ""
+        rows.append([label, *timing, f"{ppl[name]:.2f}", ratio])
+    return benchdoc.table(["tool", "runs (s)", "median s", "peak RSS", "perplexity", "× source"], rows)
+
+
+def doc_notes(result: dict) -> list[str]:
+    """Speed-up, the loaded cross-check, the calibration and the versions."""
+    cross = result[f"perplexity_first_{CHECK_WINDOWS}_windows_loaded_vs_dense"]
+    versions = {}
+    for dist in ("torch", "transformers", "gptqmodel"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "missing"
+    return [
+        f"hubctl / GPTQModel: **{result['speedup_hubctl_vs_gptqmodel']:.2f}x faster** (medians), perplexity "
+        f"{result['hubctl_gptq_over_source']:.3f}x the source against {result['gptqmodel_over_source']:.3f}x. "
+        f"Loaded as users load it (transformers + optimum + gptqmodel, bf16), first {CHECK_WINDOWS} windows: "
+        + "; ".join(f"{n} {c['loaded']:.2f} (dense {c['dense_fp32']:.2f})" for n, c in cross.items()) + ".",
+        f"{result['model']} on {result['device']}; {result['samples']} calibration windows of {result['seq_len']} "
+        f"tokens (sha256 {result['calibration_sha256'][:12]}…, the same for both tools); perplexity on "
+        f"{result['heldout_tokens']:,} held-out tokens, fp32; {result['runs']} runs per tool, alternating. "
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / ".fixtures/smollm2-135m-instruct")
@@ -124,6 +167,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=ROOT / ".bench/quantize")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    benchdoc.add_arguments(parser)
     args = parser.parse_args()
     args.model, args.work = args.model.resolve(), args.work.resolve()
 
@@ -186,6 +230,7 @@ def main() -> int:
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
+    benchdoc.publish(args, "quantize", doc_table(result), doc_notes(result))
     return 0
 
 

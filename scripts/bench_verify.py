@@ -6,7 +6,9 @@ Three folders are generated once, deterministically, under .bench/verify/, each 
 420 MiB shards, 200 small files of 4 KiB..8 MiB), one ~4 GB file, and 1,000 small files for `--quick`.
 Every file is read once before any timing (8 GB fits in RAM), so all tools hash from the page cache.
 
-    python scripts/bench_verify.py [--scale 1.0] [--runs 3] [--retries 6] [--json OUT]
+    python scripts/bench_verify.py [--scale 1.0] [--runs 3] [--retries 6] [--json OUT] [--doc FILE | --no-doc]
+
+The table, with date, commit and machine, replaces the `verify` section of docs/benchmarks.md (scripts/benchdoc.py).
 
 Per folder and run, round-robin (drift hits every tool alike): `hubctl verify DIR --quiet` and
 `sha256sum -c` as whole processes (sha256sum is single-threaded), and the one-core ceiling: an in-process,
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import benchdoc  # scripts/benchdoc.py, beside this script
 from hubctl.integrity.manifest import Manifest, ManifestFile, default_path, write_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +339,48 @@ def print_report(report: dict[str, object]) -> None:
           + (" (BUSY: another job shared it; numbers are pessimistic)" if share > BUSY_SHARE else " (quiet)"))
 
 
+def doc_table(report: dict[str, object]) -> str:
+    """The Markdown table docs/benchmarks.md shows: one row per folder, then `--quick`."""
+    cores = report["machine"]["cores"]
+    rows = []
+    for name, f in report["folders"].items():
+        tools = f["tools"]
+        hub = tools["hubctl"]
+        runs = ", ".join(f"{x:.2f}" for x in hub["runs_s"])
+        kind = "multi-file" if name == "multi" else "single file"
+        label = f"{kind}, {f['files']} file{'s' * (f['files'] != 1)}, {f['bytes'] / 1e9:.2f} GB"
+        ceiling = f"{cores} cores × one-core" if name == "multi" else "one-core"
+        verdict = "met" if f["ratio"] >= f["target"] else "NOT met"
+        others = [f"{tools[t]['median_s']:.2f} s, {tools[t]['gb_per_s']:.2f} GB/s" for t in ("sha256sum", "hashlib")]
+        rows.append([label, f"{hub['median_s']:.2f} s ({runs}), {hub['gb_per_s']:.2f} GB/s", *others,
+                     f"**{f['ratio']:.3f}** × ({ceiling}); target ≥ {f['target']}: {verdict}"])
+    ms = {t: s["median_s"] * 1e3 for t, s in report["quick"].items()}
+    met = all(ms[t] < QUICK_TARGET_S * 1e3 for t in ("process", "in_process"))
+    rows.append([f"`--quick`, {QUICK_FILES:,} unchanged files",
+                 f"**{ms['process']:.0f} ms** as a process; {ms['in_process']:.0f} ms in-process", "", "",
+                 f"target < {QUICK_TARGET_S * 1e3:.0f} ms: {'met (both)' if met else 'NOT met'}"])
+    return benchdoc.table(["folder", "hubctl verify", "sha256sum -c", "hashlib loop (1 core)", "hubctl / target"], rows)
+
+
+def doc_notes(report: dict[str, object]) -> list[str]:
+    """What a reader needs to trust the table: sizes, medians, cache state, load, versions."""
+    m, folders = report["machine"], report["folders"]
+    speedup = [f["hubctl_over_sha256sum"] for f in folders.values()]
+    ms = report["quick"]["startup_floor"]["median_s"] * 1e3
+    share = report["other_cpu_share"]
+    return [
+        f"Median of {report['runs']} runs (`--quick`: of {max(report['runs'], QUICK_RUNS)}), folders at scale "
+        f"{report['scale']:g} of 4 GB, warm page cache (before: {report['warm']['resident']}; after: "
+        f"{report['resident_after']}). hubctl is {min(speedup):.1f}–{max(speedup):.1f}x faster than `sha256sum -c`. "
+        f"Start-up floor (`python -c \"{FLOOR_IMPORTS}\"`): {ms:.0f} ms.",
+        f"Other CPU during the timed runs: {100 * share:.1f} % of the machine"
+        + (" (busy: another job shared it, so the numbers are pessimistic)" if share > BUSY_SHARE else " (quiet)")
+        + "; disturbed rounds redone: "
+        + ", ".join(f"{name} {f['rounds_redone']}" for name, f in folders.items())
+        + f". {m['openssl']}; {m['sha256sum']}; hubctl {m['hubctl']}.",
+    ]
+
+
 def other_cpu_share(folders: dict[str, dict[str, object]], cores: int) -> float:
     """Share of the machine's CPU used by anything but this benchmark during the folder runs."""
     runs = [t for f in folders.values() for t in f["tools"].values()]
@@ -352,6 +397,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--retries", type=int, default=6,
                         help="rounds per folder redone when another job used the machine (then kept, flagged)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    benchdoc.add_arguments(parser)
     return parser.parse_args()
 
 
@@ -378,6 +424,7 @@ def main() -> int:
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    benchdoc.publish(args, "verify", doc_table(report), doc_notes(report))
     return 0
 
 

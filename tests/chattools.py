@@ -4,17 +4,13 @@ and remote-code copies of either (auto_map to a local modeling_*.py)."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
-
-from pulltools import ROOT
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
 
 
 def real_model() -> Path:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from build_smollm2 import build
+    from smollm2 import build
 
     return build()
 

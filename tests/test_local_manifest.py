@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -153,8 +152,7 @@ def test_model_signing_computes_the_same_per_file_sha256(folder):
 @pytest.mark.real_model
 def test_committed_lockfile_verifies_the_real_model_built_here():
     """The fixture build is deterministic: on this machine it yields exactly the bytes the lockfile pins."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from build_smollm2 import build
+    from smollm2 import build
 
     model_dir = build()
     state = model_dir / ".hubctl"

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from hubclients import client_env, run_client
-from pulltools import ROOT, cli, tree_bytes
+from pulltools import cli, tree_bytes
 
 from hubctl.integrity.manifest import read_manifest
 
@@ -22,8 +22,7 @@ REPO = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 @pytest.fixture(scope="module")
 def model_dir() -> Path:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from build_smollm2 import build
+    from smollm2 import build
 
     return build()
 

@@ -83,7 +83,7 @@ def _check_names(folder: Path, files: list[str]) -> None:
 
 
 def _check_walkable(folder: Path) -> None:
-    """os.walk (in list_files) silently skips directories it cannot read; a lockfile must not miss files."""
+    """Fail on a directory that cannot be read: list_files (os.scandir) skips it, and a lockfile must not miss files."""
 
     def fail(err: OSError) -> None:
         raise LocalIOError(f"cannot list {err.filename or folder}: {err.strerror or err}")
