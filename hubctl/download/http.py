@@ -19,11 +19,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Callable, TypeVar
 
-from hubctl import __version__, constants
+from hubctl import __version__
+from hubctl.settings import Settings, current
 
 USER_AGENT = f"hubctl/{__version__}"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -78,26 +79,28 @@ def retry_after(headers: Message) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def backoff(attempt: int) -> float:
+def backoff(attempt: int, settings: Settings | None = None) -> float:
     """Exponential backoff with jitter: base*2^(attempt-1), capped, scaled by a random 0.5..1."""
-    delay = min(constants.BACKOFF_MAX, constants.BACKOFF_BASE * (2 ** max(0, attempt - 1)))
+    settings = settings or current()
+    delay = min(settings.backoff_max, settings.backoff_base * (2 ** max(0, attempt - 1)))
     return delay * random.uniform(0.5, 1.0)
 
 
 T = TypeVar("T")
 
 
-def with_retries(call: Callable[[], T], what: str, retries: int | None = None) -> T:
+def with_retries(call: Callable[[], T], what: str, retries: int | None = None, settings: Settings | None = None) -> T:
     """Run `call`, retrying TransientError with backoff (honouring Retry-After); re-raise the last one."""
-    attempts = retries if retries is not None else constants.RETRIES
+    settings = settings or current()
+    attempts = retries if retries is not None else settings.retries
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except TransientError as err:
             if attempt == attempts:
                 raise TransientError(f"{what}: {err} (after {attempts} attempts)", err.retry_after) from err
-            delay = err.retry_after if err.retry_after is not None else backoff(attempt)
-            if delay > constants.RETRY_AFTER_MAX:
+            delay = err.retry_after if err.retry_after is not None else backoff(attempt, settings)
+            if delay > settings.retry_after_max:
                 raise TransientError(f"{what}: {err}; server asks to wait {delay:.0f} s", delay) from err
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -112,6 +115,7 @@ class Response:
     url: str
     _raw: http.client.HTTPResponse
     _release: Callable[[bool], None]
+    settings: Settings = field(default_factory=current)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -120,13 +124,13 @@ class Response:
         try:
             return self._raw.readinto(buffer)
         except _NETWORK_ERRORS as err:
-            raise TransientError(_describe(err)) from err
+            raise TransientError(_describe(err, self.settings)) from err
 
     def read(self, limit: int = 64 << 20) -> bytes:
         try:
             data = self._raw.read(limit + 1)
         except _NETWORK_ERRORS as err:
-            raise TransientError(_describe(err)) from err
+            raise TransientError(_describe(err, self.settings)) from err
         if len(data) > limit:
             raise TransientError(f"response body over {limit} bytes from {redact(self.url)}")
         return data
@@ -146,9 +150,9 @@ class Response:
         self._release(self._raw.isclosed() or self._raw.length == 0)
 
 
-def _describe(err: BaseException) -> str:
+def _describe(err: BaseException, settings: Settings) -> str:
     if isinstance(err, (socket.timeout, TimeoutError)):
-        return f"stalled: no data for {constants.STALL_TIMEOUT:g} s"
+        return f"stalled: no data for {settings.stall_timeout:g} s"
     if isinstance(err, http.client.IncompleteRead):
         return f"connection closed early ({len(err.partial)} bytes of the last read)"
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
@@ -161,8 +165,9 @@ class Session:
     so a redirect to a CDN or any other host never receives a token.
     """
 
-    def __init__(self, credentials: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(self, credentials: dict[str, dict[str, str]] | None = None, settings: Settings | None = None) -> None:
         self.credentials = dict(credentials or {})
+        self.settings = settings or current()
         self._local = threading.local()
         self._ssl = ssl.create_default_context()
 
@@ -178,7 +183,7 @@ class Session:
         proxy = urllib.request.getproxies().get(parts.scheme)
         if proxy and urllib.request.proxy_bypass(host):
             proxy = None
-        timeout = min(constants.CONNECT_TIMEOUT, constants.STALL_TIMEOUT)
+        timeout = min(self.settings.connect_timeout, self.settings.stall_timeout)
         if proxy:
             pp = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
             if parts.scheme == "https":
@@ -206,12 +211,12 @@ class Session:
         try:
             if conn.sock is None:
                 conn.connect()
-                conn.sock.settimeout(constants.STALL_TIMEOUT)
+                conn.sock.settimeout(self.settings.stall_timeout)
             conn.request(method, target, headers=headers)
             raw = conn.getresponse()
         except _NETWORK_ERRORS as err:
             conn.close()
-            raise TransientError(f"{_describe(err)} ({redact(url)})") from err
+            raise TransientError(f"{_describe(err, self.settings)} ({redact(url)})") from err
 
         def release(reusable: bool) -> None:
             if reusable and not raw.will_close:
@@ -219,7 +224,7 @@ class Session:
             else:
                 conn.close()
 
-        return Response(raw.status, raw.headers, url, raw, release)
+        return Response(raw.status, raw.headers, url, raw, release, self.settings)
 
     def request(
         self,

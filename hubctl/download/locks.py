@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from hubctl import constants
+from hubctl.settings import Settings, current
 
 HOST = socket.gethostname()
 
@@ -53,7 +53,7 @@ class _Heartbeat:
 
     def _run(self) -> None:
         while True:
-            time.sleep(max(0.2, constants.LOCK_STALE / 6))
+            time.sleep(max(0.2, current().lock_stale / 6))
             with self._lock:
                 held = list(self._held)
             for path in held:
@@ -69,9 +69,9 @@ _HEARTBEAT = _Heartbeat()
 class Lease:
     """An exclusive lease on `path` (a lock file)."""
 
-    def __init__(self, path: Path, stale_after: float | None = None) -> None:
+    def __init__(self, path: Path, stale_after: float | None = None, settings: Settings | None = None) -> None:
         self.path = path
-        self.stale_after = constants.LOCK_STALE if stale_after is None else stale_after
+        self.stale_after = (settings or current()).lock_stale if stale_after is None else stale_after
         self.token = secrets.token_hex(8)
         self._observed: tuple[int, float] | None = None  # (mtime_ns seen, local time first seen)
 

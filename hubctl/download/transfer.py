@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from hubctl import constants
+from hubctl.constants import BUFFER_SIZE
 from hubctl.download.http import HttpError, Response, Session, TransientError, backoff, check_status
 from hubctl.download.partial import PartialFile, Piece, partial_path, stale_partials
 from hubctl.download.sources.api import hub_error
 from hubctl.download.sources.base import RemoteFile
 from hubctl.errors import HubctlError, IntegrityError, LocalIOError, NetworkError, most_telling
 from hubctl.integrity.hashing import Digests, StreamHasher, hash_range
+from hubctl.settings import Settings, current
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
@@ -70,12 +71,12 @@ class EndpointFailed(Exception):
 
 
 def _setting(name: str):
-    return field(default_factory=lambda: getattr(constants, name))
+    return field(default_factory=lambda: getattr(current(), name))
 
 
 @dataclass
 class Options:
-    """Per-pull transfer settings; defaults come from hubctl.constants (HUBCTL_* variables) at creation."""
+    """Per-pull transfer settings; defaults come from hubctl.settings.current() (HUBCTL_* variables) at creation."""
 
     connections: int = _setting("CONNECTIONS")
     multipart_threshold: int = _setting("MULTIPART_THRESHOLD")
@@ -83,6 +84,7 @@ class Options:
     retries: int = _setting("RETRIES")
     fsync: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
+    settings: Settings = field(default_factory=current)  # backoff and Retry-After limits
 
 
 class _Frontier:
@@ -229,8 +231,8 @@ class _Fetch:
                 failures = 0 if piece.done > before else failures + 1
                 if failures >= self.options.retries:
                     raise NetworkError(f"{self.remote.path}: {err} ({failures} attempts on {self.candidate.endpoint})")
-                delay = err.retry_after if err.retry_after is not None else backoff(failures)
-                if delay > constants.RETRY_AFTER_MAX:
+                delay = err.retry_after if err.retry_after is not None else backoff(failures, self.options.settings)
+                if delay > self.options.settings.retry_after_max:
                     raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {delay:.0f} s")
                 if self.options.cancel.wait(delay):
                     raise Cancelled()
@@ -241,7 +243,7 @@ class _Fetch:
         headers = {"Range": f"bytes={start}-{piece.end - 1}"} if ranged else {}
         response = self.session.request("GET", self.candidate.url, headers)
         expected = _check_response(response, piece, self.remote, ranged)
-        buffer = bytearray(constants.BUFFER_SIZE)
+        buffer = bytearray(BUFFER_SIZE)
         view = memoryview(buffer)
         remaining = expected
         try:

@@ -17,7 +17,7 @@ def get_json(session: Session, url: str, what: str, endpoint: str) -> tuple[obje
         return data, link
 
     try:
-        return with_retries(call, f"{what} on {endpoint}")
+        return with_retries(call, f"{what} on {endpoint}", settings=session.settings)
     except HttpError as err:
         raise hub_error(err, what, endpoint) from err
 

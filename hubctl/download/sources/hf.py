@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from hubctl import constants
 from hubctl.download.http import HttpError, Session
 from hubctl.download.sources.api import get_json, hub_error
 from hubctl.download.sources.base import RemoteFile, Snapshot
+from hubctl.download.sources.registry import HF
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
 class HuggingFace:
-    name = "hf"
-    default_revision = constants.HF_DEFAULT_REVISION
+    name = HF.name
+    default_revision = HF.default_revision
 
     def snapshot(self, session: Session, endpoint: str, repo: str, revision: str) -> Snapshot:
         commit = revision if _FULL_SHA.match(revision) else self._resolve(session, endpoint, repo, revision)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from hubctl import constants
 from hubctl.download.http import Session
 from hubctl.download.sources.api import get_json
 from hubctl.download.sources.base import RemoteFile, Snapshot
+from hubctl.download.sources.registry import MODELSCOPE
 from hubctl.errors import NotFoundError
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -16,8 +16,8 @@ _SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
 
 
 class ModelScope:
-    name = "modelscope"
-    default_revision = constants.MODELSCOPE_DEFAULT_REVISION
+    name = MODELSCOPE.name
+    default_revision = MODELSCOPE.default_revision
 
     def snapshot(self, session: Session, endpoint: str, repo: str, revision: str) -> Snapshot:
         commit = self._resolve(session, endpoint, repo, revision)
