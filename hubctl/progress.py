@@ -11,12 +11,17 @@ if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of i
     from hubctl.download.transfer import FileResult
 
 
+_UNITS = ("B", "kB", "MB", "GB", "TB")
+
+
 def human_size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    """Decimal units, as disks and hubs count: `999 B`, `1.2 kB` ... `1.2 TB` (TB is the largest unit)."""
+    for unit in _UNITS:
+        digits = 0 if unit == "B" else 1
+        if round(abs(n), digits) < 1000 or unit == _UNITS[-1]:
+            return f"{n:,.{digits}f} {unit}"
         n /= 1000
-    return f"{n:.1f} TB"
+    raise AssertionError("unreachable: the last unit always returns")
 
 
 class Progress(Protocol):

@@ -71,7 +71,7 @@ class EndpointFailed(Exception):
 
 
 def _setting(name: str):
-    return field(default_factory=lambda: getattr(current(), name))
+    return field(default_factory=lambda: getattr(current(), name.lower()))
 
 
 @dataclass
