@@ -30,6 +30,7 @@ class Progress(Protocol):
     def file_started(self, path: str) -> None: ...
     def file_done(self, path: str, result: FileResult | None = None) -> None:
         """A file finished: verified (`result`) or failed (None; the failure is a separate note)."""
+
     def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
@@ -90,8 +91,16 @@ class Bar(Lines):
             return
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1000,
-                         desc=self._label or f"{files} files", dynamic_ncols=True, file=sys.stderr)
+        self._bar = tqdm(
+            total=total,
+            initial=done,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1000,
+            desc=self._label or f"{files} files",
+            dynamic_ncols=True,
+            file=sys.stderr,
+        )
 
     def advance(self, n: int) -> None:
         if self._bar is not None:

@@ -21,23 +21,33 @@ COMMANDS = ("pull", "verify", "manifest", "chat", "quantize", "serve")
 
 def loaded_after(*args: str) -> tuple[int, set[str]]:
     """Run `hubctl ARGS` in a fresh interpreter; return its exit code and the modules it ended with."""
-    code = ("import sys, json; from hubctl.cli.main import run; rc = run(sys.argv[1:]); "
-            "sys.stdout.flush(); print('\\nMODULES=' + json.dumps(sorted(sys.modules))); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, **FAST_ENV})
+    code = (
+        "import sys, json; from hubctl.cli.main import run; rc = run(sys.argv[1:]); "
+        "sys.stdout.flush(); print('\\nMODULES=' + json.dumps(sorted(sys.modules))); sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, **FAST_ENV},
+    )
     line = [x for x in proc.stdout.splitlines() if x.startswith("MODULES=")][-1]
     return proc.returncode, set(json.loads(line.removeprefix("MODULES=")))
 
 
-@pytest.mark.parametrize("args, says", [
-    (["verify", "--bogus", "x"], "No such option: --bogus"),
-    (["pull", "a/b", "--workers", "abc"], "Invalid value for '--workers'"),
-    (["pull", "a/b", "--workers", "0"], "Invalid value for '--workers'"),
-    (["verify"], "Missing argument"),
-    (["quantize", "src"], "Missing option '--out'"),
-    (["nope"], "No such command 'nope'"),
-    (["verify", "x", "--manifest"], "requires an argument"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["verify", "--bogus", "x"], "No such option: --bogus"),
+        (["pull", "a/b", "--workers", "abc"], "Invalid value for '--workers'"),
+        (["pull", "a/b", "--workers", "0"], "Invalid value for '--workers'"),
+        (["verify"], "Missing argument"),
+        (["quantize", "src"], "Missing option '--out'"),
+        (["nope"], "No such command 'nope'"),
+        (["verify", "x", "--manifest"], "requires an argument"),
+    ],
+)
 def test_a_refused_command_line_is_one_line_and_exit_2_with_json_on_request(args, says):
     plain = cli(*args, timeout=60)
     assert plain.returncode == ExitCode.USAGE and plain.stdout == ""
@@ -107,10 +117,12 @@ def test_each_command_loads_only_its_own_module_and_start_up_stays_light(tmp_pat
     assert code == ExitCode.MANIFEST
     loaded = {m.rsplit(".", 1)[-1] for m in modules if m.startswith("hubctl.cli.commands.")}
     assert loaded == {"verify"}
-    for args in (["--help"], ["pull", "acme/x", "--endpoint", "http://127.0.0.1:9", "--dest", str(tmp_path / "p"),
-                               "--quiet"],
-                 ["manifest", str(tmp_path), "--out", str(tmp_path / "m.json"), "--quiet"],
-                 ["serve", str(tmp_path / "missing")]):
+    for args in (
+        ["--help"],
+        ["pull", "acme/x", "--endpoint", "http://127.0.0.1:9", "--dest", str(tmp_path / "p"), "--quiet"],
+        ["manifest", str(tmp_path), "--out", str(tmp_path / "m.json"), "--quiet"],
+        ["serve", str(tmp_path / "missing")],
+    ):
         code, modules = loaded_after(*args)
         assert not {"torch", "transformers"} & modules, args
     assert code == ExitCode.USAGE and "hubctl.server" in modules  # serve refused the missing folder
@@ -132,3 +144,23 @@ def test_shared_options_are_declared_once():
     sources = {p.name: p.read_text() for p in (ROOT / "hubctl" / "cli" / "commands").glob("*.py")}
     for flag in shared:
         assert not [name for name, text in sources.items() if f'"{flag}"' in text], flag
+
+
+@pytest.mark.parametrize(
+    "size, shown",
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1.0 kB"),
+        (999_949, "999.9 kB"),
+        (999_960, "1.0 MB"),
+        (204_800, "204.8 kB"),
+        (999_900_000_000, "999.9 GB"),
+        (1_234_500_000_000, "1.2 TB"),
+        (5e15, "5,000.0 TB"),
+    ],
+)
+def test_human_size_uses_decimal_units_up_to_tb(size, shown):
+    from hubctl.progress import human_size
+
+    assert human_size(size) == shown

@@ -35,11 +35,21 @@ def test_every_field_has_a_variable_and_the_defaults_are_the_fields_defaults():
 
 
 def test_values_are_parsed_by_kind():
-    env = {"HUBCTL_RETRIES": "7", "HUBCTL_STALL_TIMEOUT": "2.5", "HUBCTL_DEBUG": "yes", "HUBCTL_DISK_MARGIN": "-5",
-           "HUBCTL_BACKOFF_BASE": "0", "HUBCTL_LOCK_WAIT": "0"}
+    env = {
+        "HUBCTL_RETRIES": "7",
+        "HUBCTL_STALL_TIMEOUT": "2.5",
+        "HUBCTL_DEBUG": "yes",
+        "HUBCTL_DISK_MARGIN": "-5",
+        "HUBCTL_BACKOFF_BASE": "0",
+        "HUBCTL_LOCK_WAIT": "0",
+    }
     settings = Settings.from_env(env)
     assert (settings.retries, settings.stall_timeout, settings.debug, settings.disk_margin) == (7, 2.5, True, -5)
-    assert settings.backoff_base == 0 and settings.lock_wait == 0 and Settings.from_env({"HUBCTL_DEBUG": "0"}).debug is False
+    assert (
+        settings.backoff_base == 0
+        and settings.lock_wait == 0
+        and Settings.from_env({"HUBCTL_DEBUG": "0"}).debug is False
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.retries = 1  # type: ignore[misc]
 

@@ -42,8 +42,10 @@ def run(argv: Sequence[str]) -> int:
     except Exception as err:  # a bug: one line, and the traceback on request
         if _debug():
             traceback.print_exc()
-        print(f"hubctl: internal error: {type(err).__name__}: {one_line(str(err))} "
-              "(HUBCTL_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"hubctl: internal error: {type(err).__name__}: {one_line(str(err))} (HUBCTL_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return int(ExitCode.ERROR)
 
 

@@ -32,14 +32,17 @@ EndpointOpt = Annotated[
 TokenOpt = Annotated[
     str | None,
     typer.Option(
-        "--token", help="Access token. Default: HF_TOKEN or the stored HF token; MODELSCOPE_API_TOKEN.",
+        "--token",
+        help="Access token. Default: HF_TOKEN or the stored HF token; MODELSCOPE_API_TOKEN.",
         show_default=False,
     ),
 ]
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
-        "--workers", min=1, show_default=False,
+        "--workers",
+        min=1,
+        show_default=False,
         help="Files handled in parallel. Default: HUBCTL_WORKERS (8) to download, the CPU count to hash.",
     ),
 ]

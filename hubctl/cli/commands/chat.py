@@ -25,7 +25,8 @@ app = typer.Typer()
 def chat(
     folder: FolderArg,
     smoke: Annotated[
-        bool, typer.Option("--smoke", help="Non-interactive CI gate: answer fixed prompts greedily and check the replies.")
+        bool,
+        typer.Option("--smoke", help="Non-interactive CI gate: answer fixed prompts greedily and check the replies."),
     ] = False,
     prompt: Annotated[
         list[str] | None,
@@ -37,7 +38,9 @@ def chat(
     ] = None,
     system: Annotated[
         str | None,
-        typer.Option(help="System prompt (default: a short helpful-assistant prompt; '' for none).", show_default=False),
+        typer.Option(
+            help="System prompt (default: a short helpful-assistant prompt; '' for none).", show_default=False
+        ),
     ] = None,
     dtype: Annotated[str, typer.Option(help="bf16, fp16 or fp32.")] = "bf16",
     device: DeviceOpt = "auto",
@@ -55,7 +58,9 @@ def chat(
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Allow the folder's own Python code (InternLM, Yuan2...).")
     ] = False,
-    no_verify: Annotated[bool, typer.Option("--no-verify", help="Load without checking the folder against its manifest.")] = False,
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Load without checking the folder against its manifest.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
@@ -66,10 +71,15 @@ def chat(
     from hubctl.model.generation import Sampling
 
     if no_verify:
-        print(f"hubctl: WARNING: --no-verify: loading {folder} WITHOUT checking it against its manifest",
-              file=sys.stderr)
-    loaded = load(folder, LoadOptions(dtype=dtype, device=device, trust_remote_code=trust_remote_code,
-                                      verify=not no_verify, context=context))
+        print(
+            f"hubctl: WARNING: --no-verify: loading {folder} WITHOUT checking it against its manifest", file=sys.stderr
+        )
+    loaded = load(
+        folder,
+        LoadOptions(
+            dtype=dtype, device=device, trust_remote_code=trust_remote_code, verify=not no_verify, context=context
+        ),
+    )
     system_prompt = DEFAULT_SYSTEM if system is None else (system or None)
     if smoke:
         _smoke(loaded, tuple(prompt or ()), tuple(expect or ()), max_new_tokens or 64, system_prompt, as_json)
@@ -80,13 +90,25 @@ def chat(
         importlib.import_module("readline")  # line editing and history for input()
     except ImportError:
         pass
-    sampling = Sampling(max_new_tokens=max_new_tokens or 256, greedy=greedy, temperature=temperature,
-                        top_p=top_p, top_k=top_k, seed=seed)
+    sampling = Sampling(
+        max_new_tokens=max_new_tokens or 256,
+        greedy=greedy,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        seed=seed,
+    )
     repl(loaded, Conversation(system=system_prompt), sampling)
 
 
-def _smoke(loaded: LoadedModel, prompts: tuple[str, ...], expect: tuple[str, ...], max_new_tokens: int,
-           system: str | None, as_json: bool) -> None:
+def _smoke(
+    loaded: LoadedModel,
+    prompts: tuple[str, ...],
+    expect: tuple[str, ...],
+    max_new_tokens: int,
+    system: str | None,
+    as_json: bool,
+) -> None:
     from hubctl.errors import SmokeError
     from hubctl.model.smoke import DEFAULT_PROMPTS, run_smoke
     from hubctl.progress import human_size
@@ -102,7 +124,9 @@ def _smoke(loaded: LoadedModel, prompts: tuple[str, ...], expect: tuple[str, ...
         for text in report.missing:
             print(f"FAIL  no reply contains {text!r}")
         passed = sum(r.failure is None for r in report.results)
-        print(f"smoke: {passed}/{len(report.results)} prompts passed on {report.device} ({report.dtype}); "
-              f"load {report.load_seconds:.1f} s, peak memory {human_size(report.peak_memory_bytes)}")
+        print(
+            f"smoke: {passed}/{len(report.results)} prompts passed on {report.device} ({report.dtype}); "
+            f"load {report.load_seconds:.1f} s, peak memory {human_size(report.peak_memory_bytes)}"
+        )
     if not report.ok:
         raise Reported(SmokeError(f"smoke test failed for {loaded.folder}: {report.reason()}"))

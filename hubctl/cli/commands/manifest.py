@@ -29,8 +29,9 @@ def manifest(
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="Where to write. Default: FOLDER/.hubctl/manifest.json (hubctl), stdout (in-toto).",
-                     show_default=False),
+        typer.Option(
+            help="Where to write. Default: FOLDER/.hubctl/manifest.json (hubctl), stdout (in-toto).", show_default=False
+        ),
     ] = None,
     fmt: Annotated[
         str,
@@ -38,8 +39,10 @@ def manifest(
     ] = "hubctl",
     name: Annotated[
         str | None,
-        typer.Option(help="Model name: the lockfile's repo (default: none), the in-toto subject (default: the "
-                     "folder's name).", show_default=False),
+        typer.Option(
+            help="Model name: the lockfile's repo (default: none), the in-toto subject (default: the folder's name).",
+            show_default=False,
+        ),
     ] = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
@@ -65,8 +68,11 @@ def manifest(
     except OSError as err:
         raise LocalIOError(f"cannot write {target}: {err.strerror or err}") from err
     if not quiet:
-        print(f"{fmt} manifest of {len(result.files)} files ({human_size(result.total_size)}), files_digest "
-              f"{result.digest}: {target or 'stdout'}", file=sys.stderr if target is None else sys.stdout)
+        print(
+            f"{fmt} manifest of {len(result.files)} files ({human_size(result.total_size)}), files_digest "
+            f"{result.digest}: {target or 'stdout'}",
+            file=sys.stderr if target is None else sys.stdout,
+        )
 
 
 def _write_text(text: str, target: Path | None) -> None:

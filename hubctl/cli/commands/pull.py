@@ -26,31 +26,41 @@ app = typer.Typer()
 def pull(
     repo: Annotated[
         str | None,
-        typer.Argument(help="owner/name, optionally prefixed hf: or ms: (default with --manifest: the lockfile's)",
-                       show_default=False),
+        typer.Argument(
+            help="owner/name, optionally prefixed hf: or ms: (default with --manifest: the lockfile's)",
+            show_default=False,
+        ),
     ] = None,
     manifest: Annotated[
         Path | None,
-        typer.Option(help="Pull exactly what this lockfile pins (commit and files); any endpoint whose bytes match "
-                     "will do.", show_default=False),
+        typer.Option(
+            help="Pull exactly what this lockfile pins (commit and files); any endpoint whose bytes match will do.",
+            show_default=False,
+        ),
     ] = None,
     source: SourceOpt = None,
     endpoint: EndpointOpt = None,
     revision: Annotated[
         str | None,
-        typer.Option(help="Branch, tag or commit (full or short). Default: main (HF), master (ModelScope).",
-                     show_default=False),
+        typer.Option(
+            help="Branch, tag or commit (full or short). Default: main (HF), master (ModelScope).", show_default=False
+        ),
     ] = None,
     include: Annotated[
         list[str] | None, typer.Option(help="Glob of files to pull (repeatable; * crosses /).", show_default=False)
     ] = None,
-    exclude: Annotated[list[str] | None, typer.Option(help="Glob of files to skip (repeatable).", show_default=False)] = None,
-    dest: Annotated[Path | None, typer.Option(help="Target folder. Default: ./models/<name>.", show_default=False)] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to skip (repeatable).", show_default=False)
+    ] = None,
+    dest: Annotated[
+        Path | None, typer.Option(help="Target folder. Default: ./models/<name>.", show_default=False)
+    ] = None,
     workers: WorkersOpt = None,
     connections: Annotated[
         int | None,
-        typer.Option(min=1, help="Parallel byte ranges per large file. Default: HUBCTL_CONNECTIONS (4).",
-                     show_default=False),
+        typer.Option(
+            min=1, help="Parallel byte ranges per large file. Default: HUBCTL_CONNECTIONS (4).", show_default=False
+        ),
     ] = None,
     token: TokenOpt = None,
     manifest_out: Annotated[
@@ -58,8 +68,11 @@ def pull(
     ] = None,
     lock_timeout: Annotated[
         float | None,
-        typer.Option(min=0, help="Seconds to wait for files another process is downloading. Default: "
-                     "HUBCTL_LOCK_WAIT (1800).", show_default=False),
+        typer.Option(
+            min=0,
+            help="Seconds to wait for files another process is downloading. Default: HUBCTL_LOCK_WAIT (1800).",
+            show_default=False,
+        ),
     ] = None,
     fsync: Annotated[
         bool, typer.Option("--fsync", help="fsync each file before it gets its final name (power-loss safety, slower).")
@@ -78,7 +91,9 @@ def pull(
     if pinned is None and repo is None:
         raise UsageError("give a REPO, or --manifest FILE to pull what a lockfile pins")
     if pinned is not None and repo is None and (pinned.source not in HUBS or not pinned.repo):
-        raise UsageError("this lockfile was made from a local folder: give REPO (with hf: or ms:) to pull it from a hub")
+        raise UsageError(
+            "this lockfile was made from a local folder: give REPO (with hf: or ms:) to pull it from a hub"
+        )
     if pinned is not None and (include or exclude):
         raise UsageError("--include/--exclude do not apply to --manifest: the lockfile lists the files")
     name, repo_id = parse_repo(repo, source) if repo else parse_repo(pinned.repo, source or pinned.source)

@@ -30,29 +30,40 @@ def quantize(
     group_size: Annotated[int, typer.Option(help="Columns sharing one scale.")] = 128,
     desc_act: Annotated[
         bool,
-        typer.Option("--desc-act", help="Act-order: quantize columns by descending activation (writes a permuted g_idx)."),
+        typer.Option(
+            "--desc-act", help="Act-order: quantize columns by descending activation (writes a permuted g_idx)."
+        ),
     ] = False,
     act_group_aware: Annotated[
         bool,
-        typer.Option("--act-group-aware/--natural-order",
-                     help="Group-aware act-order (GAR): the act-order gain in natural checkpoint order."),
+        typer.Option(
+            "--act-group-aware/--natural-order",
+            help="Group-aware act-order (GAR): the act-order gain in natural checkpoint order.",
+        ),
     ] = True,
-    damp: Annotated[float, typer.Option(min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal.")] = 0.01,
+    damp: Annotated[
+        float, typer.Option(min=0.0, help="Dampening, as a fraction of the Hessian's mean diagonal.")
+    ] = 0.01,
     clip_search: Annotated[
         bool,
-        typer.Option("--clip-search/--no-clip-search",
-                     help="Per group, search the scale that clips outliers best (GPTQ's mse option)."),
+        typer.Option(
+            "--clip-search/--no-clip-search",
+            help="Per group, search the scale that clips outliers best (GPTQ's mse option).",
+        ),
     ] = True,
     refit_scales: Annotated[
         bool,
-        typer.Option("--scale-refit/--no-scale-refit",
-                     help="After GPTQ, re-solve each row's group scales for the layer loss (integers kept)."),
+        typer.Option(
+            "--scale-refit/--no-scale-refit",
+            help="After GPTQ, re-solve each row's group scales for the layer loss (integers kept).",
+        ),
     ] = True,
     source_target: Annotated[
         bool,
-        typer.Option("--source-target/--no-source-target",
-                     help="Fit each layer to the source model's outputs, not to its own on already-quantized "
-                     "inputs (GPTAQ)."),
+        typer.Option(
+            "--source-target/--no-source-target",
+            help="Fit each layer to the source model's outputs, not to its own on already-quantized inputs (GPTAQ).",
+        ),
     ] = True,
     samples: Annotated[int, typer.Option(min=1, help="Calibration windows.")] = 128,
     seq_len: Annotated[int, typer.Option(min=16, help="Tokens per calibration window.")] = 256,
@@ -79,11 +90,23 @@ def quantize(
     from hubctl.quantize.pipeline import QuantizeOptions
     from hubctl.quantize.pipeline import quantize as run
 
-    options = QuantizeOptions(bits=bits, group_size=group_size, desc_act=desc_act, act_group_aware=act_group_aware,
-                              damp=damp, clip_search=clip_search, refit_scales=refit_scales,
-                              source_target=source_target, samples=samples, seq_len=seq_len, device=device, seed=seed,
-                              calibration=calibration, max_memory=int(max_memory * 1e9) if max_memory else None,
-                              check=not no_check)
+    options = QuantizeOptions(
+        bits=bits,
+        group_size=group_size,
+        desc_act=desc_act,
+        act_group_aware=act_group_aware,
+        damp=damp,
+        clip_search=clip_search,
+        refit_scales=refit_scales,
+        source_target=source_target,
+        samples=samples,
+        seq_len=seq_len,
+        device=device,
+        seed=seed,
+        calibration=calibration,
+        max_memory=int(max_memory * 1e9) if max_memory else None,
+        check=not no_check,
+    )
     bar = None
     if not (quiet or as_json):
         from tqdm import tqdm
@@ -108,18 +131,28 @@ def quantize(
 
 def _print_report(report: QuantizeReport, src: Path, out: Path, group_size: int) -> None:
     worse = sum(1 for x in report.losses if x.gptq > x.rtn)
-    print(f"quantized {report.quantized_modules} linear layers of {src} to int4 g{group_size} in {report.seconds:.1f} s "
-          f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}")
-    print(f"perplexity on held-out text: source {report.ppl_source:.3f}, RTN int4 {report.ppl_rtn:.3f}, "
-          f"GPTQ int4 {report.ppl_gptq:.3f}")
+    print(
+        f"quantized {report.quantized_modules} linear layers of {src} to int4 g{group_size} in {report.seconds:.1f} s "
+        f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}"
+    )
+    print(
+        f"perplexity on held-out text: source {report.ppl_source:.3f}, RTN int4 {report.ppl_rtn:.3f}, "
+        f"GPTQ int4 {report.ppl_gptq:.3f}"
+    )
     if report.loaded_ppl:
-        print(f"loaded back through transformers + gptqmodel: perplexity {report.loaded_ppl:.3f} on the first "
-              f"{report.loaded_windows} windows (hubctl: {report.loaded_expected:.3f})")
-    print(f"layer loss: GPTQ below RTN on {len(report.losses) - worse} of {len(report.losses)} linears; "
-          f"report: {out / 'quant_report.json'}")
+        print(
+            f"loaded back through transformers + gptqmodel: perplexity {report.loaded_ppl:.3f} on the first "
+            f"{report.loaded_windows} windows (hubctl: {report.loaded_expected:.3f})"
+        )
+    print(
+        f"layer loss: GPTQ below RTN on {len(report.losses) - worse} of {len(report.losses)} linears; "
+        f"report: {out / 'quant_report.json'}"
+    )
     if report.final_norm:
-        print(f"final norm refitted to the source's logits: logit error {report.final_norm.before:.4g} -> "
-              f"{report.final_norm.after:.4g} per calibration token")
+        print(
+            f"final norm refitted to the source's logits: logit error {report.final_norm.before:.4g} -> "
+            f"{report.final_norm.after:.4g} per calibration token"
+        )
     if report.smoke:
         replies = "; ".join(f"{p['prompt']!r} -> {p['reply'].strip()[:60]!r}" for p in report.smoke["prompts"])
         print(f"smoke test of the output: {replies}")

@@ -14,7 +14,9 @@ app = typer.Typer()
 
 @app.command()
 def serve(
-    folders: Annotated[list[Path], typer.Argument(help="Model folders to serve, each as one repo.", show_default=False)],
+    folders: Annotated[
+        list[Path], typer.Argument(help="Model folders to serve, each as one repo.", show_default=False)
+    ],
     repo: Annotated[
         list[str] | None,
         typer.Option(help="Repo id for each folder, in order (default: local/<folder name>).", show_default=False),
@@ -41,8 +43,10 @@ def serve(
     server = serve_folders(pairs, host, port, control=test_control)
     for repo_id, folder in pairs:
         print(f"serving {repo_id} from {folder}")
-    print(f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint})",
-          flush=True)
+    print(
+        f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint})",
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

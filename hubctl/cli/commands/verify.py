@@ -31,10 +31,16 @@ def verify(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Files not in the manifest are an error.")] = False,
     quick: Annotated[
-        bool, typer.Option("--quick", help="Trust files unchanged (size, mtime, ctime, inode) since hubctl last hashed them.")
+        bool,
+        typer.Option(
+            "--quick", help="Trust files unchanged (size, mtime, ctime, inode) since hubctl last hashed them."
+        ),
     ] = False,
     repair: Annotated[
-        bool, typer.Option("--repair", help="Re-fetch only bad or missing files (from the manifest's source, or --endpoint).")
+        bool,
+        typer.Option(
+            "--repair", help="Re-fetch only bad or missing files (from the manifest's source, or --endpoint)."
+        ),
     ] = False,
     source: SourceOpt = None,
     repo: Annotated[
@@ -51,8 +57,9 @@ def verify(
 
     bar = hash_bar(quiet or as_json)
     try:
-        report = check(folder, manifest, strict=strict, quick=quick, workers=workers, progress=bar.advance,
-                       on_total=bar.start)
+        report = check(
+            folder, manifest, strict=strict, quick=quick, workers=workers, progress=bar.advance, on_total=bar.start
+        )
     finally:
         bar.close()
     if repair and not report.ok:
@@ -67,8 +74,9 @@ def verify(
         raise Reported(IntegrityError(f"{folder} does not match {report.manifest_path}: {first}{more}"))
 
 
-def _repair(report: VerifyReport, source: str | None, repo: str | None, urls: tuple[str, ...], token: str | None,
-            silent: bool) -> VerifyReport:
+def _repair(
+    report: VerifyReport, source: str | None, repo: str | None, urls: tuple[str, ...], token: str | None, silent: bool
+) -> VerifyReport:
     from hubctl.download.repair import repair, repair_request
     from hubctl.download.sources.registry import canonical
 
@@ -87,5 +95,7 @@ def _print_report(report: VerifyReport, strict: bool) -> None:
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     extras = report.counts().get("extra", 0)
     note = f"; {extras} extra file(s) not in the manifest" if extras and not strict else ""
-    print(f"verified {len(report.manifest.files)} files ({human_size(report.manifest.total_size)}, hashed "
-          f"{human_size(report.bytes_hashed)}) in {report.seconds:.2f} s: {verdict}{note}")
+    print(
+        f"verified {len(report.manifest.files)} files ({human_size(report.manifest.total_size)}, hashed "
+        f"{human_size(report.bytes_hashed)}) in {report.seconds:.2f} s: {verdict}{note}"
+    )

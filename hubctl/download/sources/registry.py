@@ -26,8 +26,9 @@ class Hub:
 
 
 HF = Hub("hf", ("hf", "huggingface"), "https://huggingface.co", "main", "HF_ENDPOINT", "HF_TOKEN")
-MODELSCOPE = Hub("modelscope", ("ms", "modelscope"), "https://modelscope.cn", "master", "MODELSCOPE_ENDPOINT",
-                 "MODELSCOPE_API_TOKEN")
+MODELSCOPE = Hub(
+    "modelscope", ("ms", "modelscope"), "https://modelscope.cn", "master", "MODELSCOPE_ENDPOINT", "MODELSCOPE_API_TOKEN"
+)
 HUBS: dict[str, Hub] = {hub.name: hub for hub in (HF, MODELSCOPE)}
 ALIASES: dict[str, str] = {alias: hub.name for hub in HUBS.values() for alias in hub.aliases}
 
@@ -71,4 +72,3 @@ def env_token(source: str, environ: Mapping[str, str] | None = None) -> str | No
     environ = os.environ if environ is None else environ
     hub = HUBS.get(source)
     return (environ.get(hub.token_variable) or None) if hub else None
-
