@@ -5,22 +5,23 @@ from __future__ import annotations
 import os
 
 from hubctl.download.http import origin
+from hubctl.download.sources.registry import HF, MODELSCOPE, env_token
 
 
 def find_token(source: str, explicit: str | None) -> str | None:
     """--token, else HF_TOKEN / huggingface_hub's stored token, else MODELSCOPE_API_TOKEN."""
     if explicit:
         return explicit
-    if source == "hf":
-        if os.environ.get("HF_TOKEN"):
-            return os.environ["HF_TOKEN"]
+    if source == HF.name:
+        if env_token(HF.name):
+            return env_token(HF.name)
         if os.environ.get("HF_HUB_DISABLE_IMPLICIT_TOKEN"):
             return None
         from huggingface_hub import get_token  # reads $HF_HOME/token (hf auth login)
 
         return get_token()
-    if source == "modelscope":
-        return os.environ.get("MODELSCOPE_API_TOKEN") or None
+    if source == MODELSCOPE.name:
+        return env_token(MODELSCOPE.name)
     return None
 
 
@@ -29,6 +30,6 @@ def credentials(source: str, token: str | None, endpoints: list[str]) -> dict[st
     if not token:
         return {}
     headers = {"Authorization": f"Bearer {token}"}
-    if source == "modelscope":
+    if source == MODELSCOPE.name:
         headers["Cookie"] = f"m_session_id={token}"
     return {origin(e): headers for e in endpoints}

@@ -31,6 +31,7 @@ def serve(
     import signal
     import threading
 
+    from hubctl.download.sources.registry import HF, MODELSCOPE
     from hubctl.server import serve_folders
 
     if repo and len(repo) != len(folders):
@@ -44,7 +45,8 @@ def serve(
     for repo_id, folder in pairs:
         print(f"serving {repo_id} from {folder}")
     print(
-        f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint})",
+        f"{HF.endpoint_variable}={server.endpoint}  {MODELSCOPE.endpoint_variable}={server.endpoint}"
+        f"  (LFS: {server.cdn_endpoint})",
         flush=True,
     )
     stop = threading.Event()
