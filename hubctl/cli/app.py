@@ -11,6 +11,7 @@ function, then add its line to `COMMANDS`.
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 import typer
@@ -35,13 +36,16 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: object) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: object, cmd_name: str):  # noqa: ANN201 (typer's vendored click Command)
-        module = COMMANDS.get(cmd_name)
-        if module is None:
-            return None
-        command = typer.main.get_command(importlib.import_module(f"hubctl.cli.commands.{module}").app)
-        command.name = cmd_name
-        return command
+    def get_command(self, ctx: object, cmd_name: str):  # -> click.Command (typer's vendored click), or None
+        return _load(cmd_name) if cmd_name in COMMANDS else None
+
+
+@functools.cache
+def _load(name: str):  # -> click.Command
+    """The command `name`, built once from its module's one-command typer app."""
+    command = typer.main.get_command(importlib.import_module(f"hubctl.cli.commands.{COMMANDS[name]}").app)
+    command.name = name
+    return command
 
 
 def _version(value: bool) -> None:

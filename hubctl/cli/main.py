@@ -39,6 +39,9 @@ def run(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # `hubctl verify --json | head`: the reader left, nobody is left to tell
+        _silence_stdout()
+        return int(ExitCode.ERROR)
     except Exception as err:  # a bug: one line, and the traceback on request
         if _debug():
             traceback.print_exc()
@@ -78,13 +81,21 @@ def _invoke(argv: list[str], as_json: bool) -> int:
     return 0
 
 
-def _click_exceptions():  # noqa: ANN202 (a module)
+def _click_exceptions():  # -> the module of click's exception classes
     """click's exceptions: typer vendors click as typer._click (0.2x), older typer uses click itself."""
     try:
         from typer._click import exceptions
     except ImportError:
         from click import exceptions
     return exceptions
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail on the broken pipe too."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _debug() -> bool:
