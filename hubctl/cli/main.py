@@ -71,7 +71,7 @@ def _invoke(argv: list[str], as_json: bool) -> int:
             command.invoke(ctx)
     except (typer.Exit, getattr(click, "Exit", typer.Exit)) as done:  # click's own Exit: older typer
         return int(done.exit_code)
-    except click.NoArgsIsHelpError:
+    except getattr(click, "NoArgsIsHelpError", ()):  # click >= 8.2 (older ones print the help and exit 0)
         return int(ExitCode.USAGE)  # the help is already printed (no command given)
     except click.UsageError as err:
         where = err.ctx.command_path if err.ctx is not None else "hubctl"
