@@ -1,7 +1,8 @@
-"""Error classes, one per failure class, each carrying the process exit code the CLI returns.
+"""Error classes, one base class per exit code, each carrying the process exit code the CLI returns.
 
-CI pipelines branch on the exit code, so every failure a user can hit maps to exactly one class here,
-and the message is one line that says what failed and what to do.
+CI pipelines branch on the exit code, so every failure a user can hit is an instance of exactly one class
+here (or of a subclass defined next to the code that raises it), and its message is one line that says what
+failed and what to do. `MEANINGS` is the README's exit-code table, word for word (tests/test_errors.py).
 """
 
 from __future__ import annotations
@@ -15,21 +16,41 @@ class ExitCode(IntEnum):
     """Documented exit codes (README, "Exit codes")."""
 
     OK = 0
-    ERROR = 1  # unexpected failure (a bug): traceback with --debug
-    USAGE = 2  # bad arguments or options
-    NOT_FOUND = 3  # repo, revision or file does not exist on any endpoint
-    AUTH = 4  # 401/403/gated: missing or refused token
-    NETWORK = 5  # every endpoint failed after retries (unreachable, 5xx, 429, stalls)
-    INTEGRITY = 6  # bytes do not match the expected hash (download or verify)
-    LOCAL_IO = 7  # local disk: no space, permission, unsafe path on disk
-    LOCK_TIMEOUT = 8  # another process held a lock past the wait limit
-    MANIFEST = 9  # manifest unreadable, invalid or tampered
-    SMOKE = 10  # the model loaded but did not generate acceptable text
-    INTERRUPTED = 130  # Ctrl-C
+    ERROR = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    AUTH = 4
+    NETWORK = 5
+    INTEGRITY = 6
+    LOCAL_IO = 7
+    LOCK_TIMEOUT = 8
+    MANIFEST = 9
+    SMOKE = 10
+    INTERRUPTED = 130
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success: every selected file is verified and the manifest is written",
+    ExitCode.ERROR: "unexpected error (a bug: please report it; `HUBCTL_DEBUG=1` shows the traceback)",
+    ExitCode.USAGE: "usage: bad arguments or options, a malformed `HUBCTL_*` value, or a folder that is not a "
+    "loadable model (`chat`, `quantize`)",
+    ExitCode.NOT_FOUND: "not found: repo, revision or file does not exist (on any endpoint), or no file matches "
+    "the patterns",
+    ExitCode.AUTH: "auth: 401/403, gated or private repo, missing or refused token",
+    ExitCode.NETWORK: "network: every endpoint failed after retries (unreachable, 5xx, 429, stalls)",
+    ExitCode.INTEGRITY: "integrity: bytes do not match the listed hash on any endpoint (also: HTML/empty/wrong-size "
+    "bodies, unsafe file names from the hub)",
+    ExitCode.LOCAL_IO: "local I/O: not enough disk space, no space left mid-file (partial kept), permission, a "
+    "symlink inside dest",
+    ExitCode.LOCK_TIMEOUT: "lock timeout: another process held a file's lock longer than `--lock-timeout`",
+    ExitCode.MANIFEST: "manifest unreadable, invalid or tampered (`verify`, `pull --manifest`)",
+    ExitCode.SMOKE: "smoke test failed (`chat --smoke`): empty, NaN/inf, degenerate, or an `--expect` text missing",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); partial files are kept, rerun to resume",
+}
 
 
 class HubctlError(Exception):
-    """Base class: a failure with a one-line message and an exit code."""
+    """Base class: a failure with a one-line message and an exit code (1, a bug, unless a subclass says)."""
 
     exit_code: ExitCode = ExitCode.ERROR
 
@@ -40,6 +61,8 @@ class HubctlError(Exception):
 
 
 class UsageError(HubctlError):
+    """Bad arguments, options or HUBCTL_* values; a folder that is not a model (see model.loading)."""
+
     exit_code = ExitCode.USAGE
 
 
@@ -69,6 +92,12 @@ class LockTimeoutError(HubctlError):
 
 class ManifestError(HubctlError):
     exit_code = ExitCode.MANIFEST
+
+
+class SmokeError(HubctlError):
+    """The model loaded but did not generate acceptable text."""
+
+    exit_code = ExitCode.SMOKE
 
 
 def most_telling(errors: list[HubctlError]) -> HubctlError:

@@ -13,12 +13,17 @@ if TYPE_CHECKING:  # verify imports human_size: keep the download stack out of i
     from hubctl.download.transfer import FileResult
 
 
+_UNITS = ("B", "kB", "MB", "GB", "TB")
+
+
 def human_size(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+    """Decimal units, as disks and hubs count: `999 B`, `1.2 kB` ... `1.2 TB` (TB is the largest unit)."""
+    for unit in _UNITS:
+        digits = 0 if unit == "B" else 1
+        if round(abs(n), digits) < 1000 or unit == _UNITS[-1]:
+            return f"{n:,.{digits}f} {unit}"
         n /= 1000
-    return f"{n:.1f} TB"
+    raise AssertionError("unreachable: the last unit always returns")
 
 
 class Progress(Protocol):
@@ -27,6 +32,7 @@ class Progress(Protocol):
     def file_started(self, path: str) -> None: ...
     def file_done(self, path: str, result: FileResult | None = None) -> None:
         """A file finished: verified (`result`) or failed (None; the failure is a separate note)."""
+
     def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
@@ -87,8 +93,16 @@ class Bar(Lines):
             return
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1000,
-                         desc=self._label or f"{files} files", dynamic_ncols=True, file=sys.stderr)
+        self._bar = tqdm(
+            total=total,
+            initial=done,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1000,
+            desc=self._label or f"{files} files",
+            dynamic_ncols=True,
+            file=sys.stderr,
+        )
 
     def advance(self, n: int) -> None:
         if self._bar is not None:

@@ -322,13 +322,14 @@ def machine() -> dict[str, object]:
 
 def hubctl_settings(setup: Setup) -> dict[str, int]:
     """The settings hubctl pull ran with: our flags, else its defaults (HUBCTL_* variables included)."""
-    from hubctl import constants
+    from hubctl.settings import current
 
+    settings = current()
     return {
-        "workers": setup.workers or constants.WORKERS,
-        "connections": setup.connections or constants.CONNECTIONS,
-        "piece_size": constants.PIECE_SIZE,
-        "multipart_threshold": constants.MULTIPART_THRESHOLD,
+        "workers": setup.workers or settings.workers,
+        "connections": setup.connections or settings.connections,
+        "piece_size": settings.piece_size,
+        "multipart_threshold": settings.multipart_threshold,
     }
 
 

@@ -58,7 +58,8 @@ QUICK_TARGET_S = 0.100
 QUICK_RUNS = 21  # a ~0.1 s process on a shared VM varies by tens of ms: a median of 3 is not enough
 BUSY_SHARE = 0.05  # other CPU above this share of the machine marks a run as disturbed
 HUBCTL = [sys.executable, "-m", "hubctl", "verify"]
-FLOOR_IMPORTS = "import hubctl.cli.main, hubctl.integrity.verify"  # what `hubctl verify` loads before it reads a file
+# what `hubctl verify` loads before it reads a file
+FLOOR_IMPORTS = "import hubctl.cli.main, hubctl.cli.app, hubctl.cli.commands.verify, hubctl.integrity.verify"
 
 
 # ---------------------------------------------------------------- the folders

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from hubctl import constants
 from hubctl.server import HubServer, RepoStore
+from hubctl.settings import Settings, overridden
 
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n"
 BIG_SIZE = 25 * 1024 * 1024 + 12345  # > 2 of huggingface_hub's 10 MiB chunks, not a multiple of them
@@ -67,12 +67,13 @@ def hub() -> Iterator[HubServer]:
         store.close()
 
 
+#: Retries and timeouts small enough for fault tests; multipart kicks in at 4 MiB with 1 MiB pieces.
+FAST = Settings(retries=3, backoff_base=0.01, backoff_max=0.05, stall_timeout=1.0, connect_timeout=1.0,
+                multipart_threshold=4 << 20, piece_size=1 << 20, lock_stale=2.0, disk_margin=0)
+
+
 @pytest.fixture
-def fast(monkeypatch):
-    """Retries and timeouts small enough for fault tests; multipart kicks in at 4 MiB with 1 MiB pieces."""
-    for name, value in {
-        "RETRIES": 3, "BACKOFF_BASE": 0.01, "BACKOFF_MAX": 0.05, "STALL_TIMEOUT": 1.0,
-        "CONNECT_TIMEOUT": 1.0, "MULTIPART_THRESHOLD": 4 << 20, "PIECE_SIZE": 1 << 20,
-        "LOCK_STALE": 2.0, "DISK_MARGIN": 0,
-    }.items():
-        monkeypatch.setattr(constants, name, value)
+def fast() -> Iterator[Settings]:
+    """The process's settings are FAST for the test (what `hubctl.settings.current()` returns)."""
+    with overridden(FAST) as settings:
+        yield settings

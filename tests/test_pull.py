@@ -238,12 +238,13 @@ def test_private_repo_with_the_right_token(hub, tmp_path):
     assert report.ok and (tmp_path / "m" / "a.txt").read_bytes() == b"secret weights"
 
 
-def test_not_enough_disk_space_fails_before_any_download(hub, tmp_path, monkeypatch):
-    from hubctl import constants
+def test_not_enough_disk_space_fails_before_any_download(hub, tmp_path):
+    from dataclasses import replace
 
-    monkeypatch.setattr(constants, "DISK_MARGIN", 1 << 62)
+    from hubctl.settings import current
+
     with pytest.raises(HubctlError) as info:
-        run_pull(hub, tmp_path / "m")
+        run_pull(hub, tmp_path / "m", settings=replace(current(), disk_margin=1 << 62))
     assert info.value.exit_code == ExitCode.LOCAL_IO and "disk space" in info.value.message
     assert not [r for r in hub.srv.log() if "/cdn/" in r.path]
 
@@ -316,7 +317,7 @@ def test_manifest_validates_against_the_published_schema(hub, tmp_path):
     ],
 )
 def test_default_endpoints_follow_the_official_variables(monkeypatch, env, source, expected):
-    from hubctl.download.pull import default_endpoints
+    from hubctl.download.sources.registry import default_endpoints
 
     for name in ("HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN"):
         monkeypatch.delenv(name, raising=False)

@@ -25,6 +25,7 @@ FIRST_PARTY = {
     "modelscope": ("https://modelscope.cn", "https://www.modelscope.cn", "https://modelscope.ai",
                    "https://www.modelscope.ai"),
 }
+from hubctl.download.sources.registry import HF, MODELSCOPE, env_token
 
 
 def find_token(source: str, explicit: str | None) -> str | None:
@@ -37,16 +38,16 @@ def find_token(source: str, explicit: str | None) -> str | None:
 def _find_token(source: str, explicit: str | None) -> str | None:
     if explicit:
         return explicit
-    if source == "hf":
-        if os.environ.get("HF_TOKEN"):
-            return os.environ["HF_TOKEN"]
+    if source == HF.name:
+        if env_token(HF.name):
+            return env_token(HF.name)
         if os.environ.get("HF_HUB_DISABLE_IMPLICIT_TOKEN"):
             return None
         from huggingface_hub import get_token  # reads $HF_HOME/token (hf auth login)
 
         return get_token()
-    if source == "modelscope":
-        return os.environ.get("MODELSCOPE_API_TOKEN") or None
+    if source == MODELSCOPE.name:
+        return env_token(MODELSCOPE.name)
     return None
 
 
@@ -99,7 +100,7 @@ def credentials(
     if not token:
         return {}
     headers = {"Authorization": f"Bearer {token}"}
-    if source == "modelscope":
+    if source == MODELSCOPE.name:
         headers["Cookie"] = f"m_session_id={token}"
     trusted = trusted_origins(source, token_to)
     given = {_origin(e): headers for e in endpoints if _origin(e) in trusted}

@@ -24,12 +24,13 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Callable, TypeVar
 
-from hubctl import __version__, constants
+from hubctl import __version__
 from hubctl.download import proxy
+from hubctl.settings import Settings, current
 
 USER_AGENT = f"hubctl/{__version__}"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -154,38 +155,49 @@ def notice(text: str) -> None:
         sys.stderr.flush()
 
 
-def backoff(attempt: int) -> float:
+def backoff(attempt: int, settings: Settings | None = None) -> float:
     """Exponential backoff with jitter: base*2^(attempt-1), capped, scaled by a random 0.5..1."""
-    delay = min(constants.BACKOFF_MAX, constants.BACKOFF_BASE * (2 ** max(0, attempt - 1)))
+    settings = settings or current()
+    delay = min(settings.backoff_max, settings.backoff_base * (2 ** max(0, attempt - 1)))
     return delay * random.uniform(0.5, 1.0)
 
 
 T = TypeVar("T")
 
 
-def retry_delay(err: TransientError, attempt: int, can_wait_reset: bool) -> float | None:
+def retry_delay(
+    err: TransientError, attempt: int, can_wait_reset: bool, settings: Settings | None = None
+) -> float | None:
     """How long to sleep before the next attempt, or None to give up on this endpoint now.
 
-    A rate-limit reset (429, r=0) is waited out up to RATE_LIMIT_WAIT_MAX (HF windows are 300 s) when no
-    other endpoint could serve instead; any other Retry-After up to RETRY_AFTER_MAX; else backoff."""
+    A rate-limit reset (429, r=0) is waited out up to rate_limit_wait_max (HF windows are 300 s) when no
+    other endpoint could serve instead; any other Retry-After up to retry_after_max; else backoff."""
+    settings = settings or current()
     if isinstance(err, RateLimited) and err.retry_after is not None:
-        limit = constants.RATE_LIMIT_WAIT_MAX if can_wait_reset else constants.RETRY_AFTER_MAX
+        limit = settings.rate_limit_wait_max if can_wait_reset else settings.retry_after_max
         return err.retry_after if err.retry_after <= limit else None
-    delay = err.retry_after if err.retry_after is not None else backoff(attempt)
-    return delay if delay <= constants.RETRY_AFTER_MAX else None
+    delay = err.retry_after if err.retry_after is not None else backoff(attempt, settings)
+    return delay if delay <= settings.retry_after_max else None
 
 
-def with_retries(call: Callable[[], T], what: str, retries: int | None = None, deadline: float | None = None) -> T:
+def with_retries(
+    call: Callable[[], T],
+    what: str,
+    retries: int | None = None,
+    deadline: float | None = None,
+    settings: Settings | None = None,
+) -> T:
     """Run `call`, retrying TransientError with backoff (honouring Retry-After and rate-limit resets);
     re-raise the last one. `deadline` (time.monotonic) bounds the whole exchange, waits included."""
-    attempts = retries if retries is not None else constants.RETRIES
+    settings = settings or current()
+    attempts = retries if retries is not None else settings.retries
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except TransientError as err:
             if attempt == attempts:
                 raise TransientError(f"{what}: {err} (after {attempts} attempts)", err.retry_after) from err
-            delay = retry_delay(err, attempt, can_wait_reset=True)
+            delay = retry_delay(err, attempt, can_wait_reset=True, settings=settings)
             if delay is None:
                 wait = err.retry_after or 0
                 raise TransientError(f"{what}: {err}; server asks to wait {wait:.0f} s", err.retry_after) from err
@@ -207,6 +219,7 @@ class Response:
     _raw: http.client.HTTPResponse
     _release: Callable[[bool], None]
     authorized: bool = False  # the request carried credentials
+    settings: Settings = field(default_factory=current)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -224,7 +237,7 @@ class Response:
                 raw.readinto(memoryview(bytearray(0)))  # lets http.client close the exchange
             return n
         except _NETWORK_ERRORS as err:
-            raise TransientError(_describe(err)) from err
+            raise TransientError(_describe(err, self.settings)) from err
 
     def read(self, limit: int = 64 << 20, deadline: float | None = None) -> bytes:
         """The whole body, at most `limit` bytes, by `deadline` (time.monotonic) if given."""
@@ -263,9 +276,9 @@ class Response:
         self._release(self._raw.isclosed() or self._raw.length == 0)
 
 
-def _describe(err: BaseException) -> str:
+def _describe(err: BaseException, settings: Settings) -> str:
     if isinstance(err, (socket.timeout, TimeoutError)):
-        return f"stalled: no data for {constants.STALL_TIMEOUT:g} s"
+        return f"stalled: no data for {settings.stall_timeout:g} s"
     if isinstance(err, http.client.IncompleteRead):
         return f"connection closed early ({len(err.partial)} bytes of the last read)"
     return f"{type(err).__name__}: {_shown(str(err))}" if str(err) else type(err).__name__  # may quote the server
@@ -278,8 +291,9 @@ class Session:
     so a redirect to a CDN or any other host never receives a token.
     """
 
-    def __init__(self, credentials: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(self, credentials: dict[str, dict[str, str]] | None = None, settings: Settings | None = None) -> None:
         self.credentials = dict(credentials or {})
+        self.settings = settings or current()
         self._local = threading.local()
         self._ssl = proxy.ssl_context()  # the environment's CA bundles, else the system store
 
@@ -292,7 +306,7 @@ class Session:
     def _connect(self, url: str) -> tuple[http.client.HTTPConnection, bool]:
         parts = checked_url(url)
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        timeout = min(constants.CONNECT_TIMEOUT, constants.STALL_TIMEOUT)
+        timeout = min(self.settings.connect_timeout, self.settings.stall_timeout)
         via_proxy = proxy.connection(url, timeout, self._ssl)  # environment proxies: see proxy.py
         if via_proxy is not None:
             return via_proxy, False
@@ -312,12 +326,12 @@ class Session:
         try:
             if conn.sock is None:
                 conn.connect()
-                conn.sock.settimeout(constants.STALL_TIMEOUT)
+                conn.sock.settimeout(self.settings.stall_timeout)
             conn.request(method, target, headers=headers)
             raw = conn.getresponse()
         except _NETWORK_ERRORS as err:
             conn.close()
-            raise TransientError(f"{_describe(err)} ({redact(url)})") from err
+            raise TransientError(f"{_describe(err, self.settings)} ({redact(url)})") from err
         except ValueError as err:  # a host or target http.client cannot encode (IDNA, non-latin-1)
             conn.close()
             raise ProtocolError(f"cannot request {redact(url)}: {_shown(str(err))}") from None
@@ -328,7 +342,7 @@ class Session:
             else:
                 conn.close()
 
-        return Response(raw.status, raw.headers, url, raw, release, "Authorization" in headers or "Cookie" in headers)
+        return Response(raw.status, raw.headers, url, raw, release, "Authorization" in headers or "Cookie" in headers, self.settings)
 
     def request(
         self,
@@ -356,7 +370,7 @@ def redirect_target(response: Response) -> str:
     file://, ftp://, a port over 65535 or a malformed host; TransientError when Location is missing."""
     location = response.header("Location")
     with contextlib.suppress(TransientError):
-        response.read(1 << 16, deadline=time.monotonic() + constants.STALL_TIMEOUT)
+        response.read(1 << 16, deadline=time.monotonic() + response.settings.stall_timeout)
     response.close()
     if not location:
         raise TransientError(f"redirect without Location from {redact(response.url)}")
@@ -378,7 +392,7 @@ def check_status(response: Response) -> Response:
     code = _shown(response.header("X-Error-Code") or "", 60)
     message = _shown(response.header("X-Error-Message") or "", 300)
     try:
-        body = response.read(1 << 16, deadline=time.monotonic() + constants.STALL_TIMEOUT)
+        body = response.read(1 << 16, deadline=time.monotonic() + response.settings.stall_timeout)
     except (TransientError, ProtocolError):
         body = b""
     response.close()

@@ -24,8 +24,8 @@ import threading
 import time
 from pathlib import Path
 
-from hubctl import constants
 from hubctl.integrity.safepath import read_regular
+from hubctl.settings import Settings, current
 
 HOST = socket.gethostname()
 #: Per lock file: (mtime_ns last seen, this process's monotonic time when first seen with that mtime).
@@ -64,7 +64,7 @@ class _Heartbeat:
 
     def _run(self) -> None:
         while True:
-            time.sleep(max(0.2, constants.LOCK_STALE / 6))
+            time.sleep(max(0.2, current().lock_stale / 6))
             with self._lock:
                 held = list(self._held)
             for path in held:
@@ -80,9 +80,9 @@ _HEARTBEAT = _Heartbeat()
 class Lease:
     """An exclusive lease on `path` (a lock file)."""
 
-    def __init__(self, path: Path, stale_after: float | None = None) -> None:
+    def __init__(self, path: Path, stale_after: float | None = None, settings: Settings | None = None) -> None:
         self.path = path
-        self.stale_after = constants.LOCK_STALE if stale_after is None else stale_after
+        self.stale_after = (settings or current()).lock_stale if stale_after is None else stale_after
         self.token = secrets.token_hex(8)
         self.generation = 1
 

@@ -26,14 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubctl import constants
+from hubctl.constants import STATE_DIR
 from hubctl.download.auth import check_token_to, credentials, find_token, note_withheld
 from hubctl.download.http import Session, TransientError
 from hubctl.download.locks import Lease
 from hubctl.download.partial import LeaseLost, partial_path, set_fence
 from hubctl.download.patterns import select
 from hubctl.download.sources.base import HubSource, RemoteFile, Snapshot, get_source
-from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.transfer import Cancelled, Candidate, FileResult, Options, download
 from hubctl.errors import (
     HubctlError,
@@ -61,6 +60,7 @@ from hubctl.integrity.scan import hash_path
 from hubctl.integrity.stamps import Stamp, read_index, valid_stamp, write_stamp
 from hubctl.progress import Progress, Silent, human_size
 from hubctl.redact import clean, redact_url
+from hubctl.settings import Settings, current
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,14 @@ class PullRequest:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     token: str | None = None
-    workers: int = constants.WORKERS
-    connections: int = constants.CONNECTIONS
-    lock_wait: float = constants.LOCK_WAIT
+    workers: int = field(default_factory=lambda: current().workers)
+    connections: int = field(default_factory=lambda: current().connections)
+    lock_wait: float = field(default_factory=lambda: current().lock_wait)
     manifest_out: Path | None = None
     fsync: bool = False
     token_to: tuple[str, ...] = ()  # origins the user allows to receive the token besides the hub's own (auth.py)
     repo_type: str = "model"  # or "dataset"
+    settings: Settings = field(default_factory=current)
 
 
 @dataclass(frozen=True)
@@ -150,17 +151,6 @@ class PullReport:
         }
 
 
-def default_endpoints(source: str) -> tuple[str, ...]:
-    """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
-    if source == "hf":
-        return (normalize_endpoint(source, os.environ.get("HF_ENDPOINT") or constants.HF_DEFAULT_ENDPOINT),)
-    endpoint = os.environ.get("MODELSCOPE_ENDPOINT")
-    if not endpoint and os.environ.get("MODELSCOPE_DOMAIN"):
-        domain = os.environ["MODELSCOPE_DOMAIN"]
-        endpoint = domain if "://" in domain else f"https://{domain}"
-    return (normalize_endpoint(source, endpoint or constants.MODELSCOPE_DEFAULT_ENDPOINT),)
-
-
 def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
     """The snapshot from the first endpoint that can list it, and that endpoint."""
     errors: list[HubctlError] = []
@@ -228,7 +218,7 @@ class _Scheduler:
 
 
 def _lock_path(dest: Path, path: str) -> Path:
-    return dest / constants.STATE_DIR / "locks" / (hashlib.sha256(path.encode()).hexdigest()[:32] + ".lock")
+    return dest / STATE_DIR / "locks" / (hashlib.sha256(path.encode()).hexdigest()[:32] + ".lock")
 
 
 def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp]) -> FileResult | None:
@@ -266,17 +256,17 @@ def _partial_bytes(dest: Path, remote: RemoteFile) -> int:
     return min(st.st_blocks * 512, st.st_size, remote.size)
 
 
-def check_space(dest: Path, todo: list[RemoteFile]) -> None:
+def check_space(dest: Path, todo: list[RemoteFile], margin: int) -> None:
     """Fail before the first byte if the snapshot cannot fit (partials already on disk count as fetched)."""
     needed = sum(f.size - _partial_bytes(dest, f) for f in todo)
     probe = dest
     while not probe.exists():
         probe = probe.parent
     free = shutil.disk_usage(probe).free
-    if needed + constants.DISK_MARGIN > free:
+    if needed + margin > free:
         raise LocalIOError(
             f"not enough disk space in {dest}: {human_size(needed)} still to download"
-            f" (+{human_size(constants.DISK_MARGIN)} margin), {human_size(free)} free"
+            f" (+{human_size(margin)} margin), {human_size(free)} free"
         )
 
 
@@ -302,7 +292,7 @@ class _Run:
         """Download one file under its lease; return a retry delay if another process holds it."""
         dest = self.request.dest
         final = local_path(dest, remote.path)
-        lease = Lease(_lock_path(dest, remote.path))
+        lease = Lease(_lock_path(dest, remote.path), settings=self.request.settings)
         if not lease.try_acquire():
             first = waited.setdefault(remote.path, time.monotonic())
             waiting = time.monotonic() - first
@@ -382,7 +372,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     check_token_to(request.token_to)
     token = find_token(request.source, request.token)
     note_withheld(request.source, token, list(request.endpoints), request.token_to)
-    session = Session(credentials(request.source, token, list(request.endpoints), request.token_to))
+    session = Session(credentials(request.source, token, list(request.endpoints), request.token_to), request.settings)
     if pinned is None:
         revision = request.revision or source.default_revision
         snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
@@ -410,9 +400,11 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     done = [r for _, r in checked if r is not None]
     # Largest first: the biggest file is the long pole, and small files fill the other workers around it.
     todo = sorted((f for f, r in checked if r is None), key=lambda f: -f.size)
-    check_space(dest, todo)
+    check_space(dest, todo, request.settings.disk_margin)
 
-    options = Options(connections=max(1, request.connections), fsync=request.fsync)
+    settings = request.settings
+    options = Options(connections=max(1, request.connections), multipart_threshold=settings.multipart_threshold,
+                      piece_size=settings.piece_size, retries=settings.retries, fsync=request.fsync, settings=settings)
     run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done),
                index=index, failed=[_unhashed(f) for f in unhashed])
     total = sum(f.size for f in files)
@@ -499,7 +491,7 @@ def prepare_dest(dest: Path) -> None:
     try:
         dest.mkdir(parents=True, exist_ok=True)
         check_state(dest)
-        (dest / constants.STATE_DIR).mkdir(exist_ok=True)
+        (dest / STATE_DIR).mkdir(exist_ok=True)
         check_state(dest)
     except OSError as err:
         raise LocalIOError(f"cannot write in {dest}: {err.strerror or err}") from err

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hubctl.download.pull import PullRequest, default_endpoints, pull
+from hubctl.download.pull import PullRequest, pull
+from hubctl.download.sources.registry import default_endpoints
 from hubctl.errors import UsageError
 from hubctl.integrity.verify import EXTRA, VerifyReport, verify
 from hubctl.progress import Progress

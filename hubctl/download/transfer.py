@@ -9,7 +9,7 @@ Each file is resolved once per endpoint (`_Locator`): the hub's resolve URL is r
 its redirect, and the storage URL it points at is reused for every piece and retry until it expires or the
 storage refuses it, because hubs count resolves against a rate limit (HF: 3,000-12,000 per 5 minutes).
 Every body request carries `Range` (`bytes=0-` for a whole file), since Xet's CDN refuses unranged GETs
-of very large objects; a body slower than constants.MIN_SPEED over SPEED_WINDOW is abandoned and resumed.
+of very large objects; a body slower than the settings' min_speed over speed_window is abandoned and resumed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from hubctl import constants
+from hubctl.constants import BUFFER_SIZE
 from hubctl.download.http import (
     REDIRECTS,
     HttpError,
@@ -46,6 +46,7 @@ from hubctl.download.sources.api import cdn_error, hub_error
 from hubctl.download.sources.base import RemoteFile
 from hubctl.errors import HubctlError, IntegrityError, LocalIOError, NetworkError, most_telling
 from hubctl.integrity.hashing import Digests, StreamHasher, hash_range
+from hubctl.settings import Settings, current
 
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
@@ -81,7 +82,7 @@ class BadBytes(Exception):
 
 
 class TooSlow(TransientError):
-    """The body arrived slower than constants.MIN_SPEED: abandoned, and counted as a failed attempt even
+    """The body arrived slower than the settings' min_speed: abandoned, and counted as a failed attempt even
     though it made progress (a 1 byte/s server must not be retried forever)."""
 
 
@@ -98,12 +99,12 @@ class EndpointFailed(Exception):
 
 
 def _setting(name: str):
-    return field(default_factory=lambda: getattr(constants, name))
+    return field(default_factory=lambda: getattr(current(), name.lower()))
 
 
 @dataclass
 class Options:
-    """Per-pull transfer settings; defaults come from hubctl.constants (HUBCTL_* variables) at creation."""
+    """Per-pull transfer settings; defaults come from hubctl.settings.current() (HUBCTL_* variables) at creation."""
 
     connections: int = _setting("CONNECTIONS")
     multipart_threshold: int = _setting("MULTIPART_THRESHOLD")
@@ -111,6 +112,7 @@ class Options:
     retries: int = _setting("RETRIES")
     fsync: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
+    settings: Settings = field(default_factory=current)  # backoff and Retry-After limits
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -181,15 +183,15 @@ class _Locator:
                 self.linked_sha256 = self.linked_sha256 or value
 
     def _remember(self, url: str) -> None:
-        lifetime = _signed_lifetime(url)
+        lifetime = _signed_lifetime(url, self.session.settings.resolve_ttl)
         with self._lock:
             self._cached = url
             self._expires = time.monotonic() + max(0.0, lifetime - 60.0)
 
 
-def _signed_lifetime(url: str) -> float:
+def _signed_lifetime(url: str, default: float | None = None) -> float:
     """Seconds a signed storage URL stays valid: S3's X-Amz-Date + X-Amz-Expires, OSS/CloudFront's `Expires`
-    epoch, else constants.RESOLVE_TTL. Any unreadable value falls back to the default, never an error."""
+    epoch, else `default` (the settings' resolve_ttl). Any unreadable value falls back to the default, never an error."""
     query = {k.lower(): v for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
     now = time.time()
     try:
@@ -203,7 +205,7 @@ def _signed_lifetime(url: str) -> float:
             return max(0.0, min(float(int(query["expires"])) - now, 7 * 86400.0))
     except (ValueError, OverflowError):
         pass
-    return constants.RESOLVE_TTL
+    return current().resolve_ttl if default is None else default
 
 
 class _Frontier:
@@ -367,7 +369,7 @@ class _Fetch:
                 failures = 0 if piece.done > before and not isinstance(err, TooSlow) else failures + 1
                 if failures >= self.options.retries:
                     raise NetworkError(f"{self.remote.path}: {err} ({failures} attempts on {self.candidate.endpoint})")
-                delay = retry_delay(err, failures, can_wait_reset=self.last_endpoint)
+                delay = retry_delay(err, failures, can_wait_reset=self.last_endpoint, settings=self.options.settings)
                 if delay is None:
                     wait = err.retry_after or 0
                     raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {wait:.0f} s")
@@ -386,7 +388,7 @@ class _Fetch:
         headers = {"Range": f"bytes={start}-{last}"} if ranged else {}
         response = self.locator.open(headers)
         expected = _check_response(response, piece, self.remote)
-        buffer = bytearray(constants.BUFFER_SIZE)
+        buffer = bytearray(BUFFER_SIZE)
         view = memoryview(buffer)
         remaining = expected
         window_start, window_bytes = time.monotonic(), 0
@@ -409,8 +411,8 @@ class _Fetch:
                 self.progress(n)
                 window_bytes += n
                 elapsed = time.monotonic() - window_start
-                if elapsed >= constants.SPEED_WINDOW:
-                    if window_bytes < constants.MIN_SPEED * elapsed:
+                if elapsed >= self.options.settings.speed_window:
+                    if window_bytes < self.options.settings.min_speed * elapsed:
                         speed = window_bytes / elapsed
                         raise TooSlow(f"too slow: {speed:.0f} B/s over {elapsed:.0f} s (HUBCTL_MIN_SPEED)")
                     window_start, window_bytes = time.monotonic(), 0

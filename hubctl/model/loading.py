@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubctl.errors import ExitCode, HubctlError, IntegrityError, UsageError
+from hubctl.errors import IntegrityError, UsageError
 from hubctl.integrity.manifest import default_path
 
 DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
@@ -23,10 +23,9 @@ DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float1
 FALLBACK_CONTEXT = 2048
 
 
-class ModelLoadError(HubctlError):
-    """The folder is not a loadable model (no config, missing tokenizer, transformers refused it)."""
-
-    exit_code = ExitCode.USAGE
+class ModelLoadError(UsageError):
+    """The folder is not a loadable model (no config, missing tokenizer, transformers refused it). Exit 2: the user
+    named the wrong folder, as with `not a folder`; no hub lacks anything (3) and no disk failed (7)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import resource
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hubctl.errors import ExitCode, HubctlError
+from hubctl.errors import SmokeError
 from hubctl.model.conversation import Conversation, fit
 from hubctl.model.generation import Reply, Sampling, generate
 from hubctl.model.loading import LoadedModel
@@ -27,8 +27,7 @@ MAX_SHARE = 0.5  # one token making up this share of a reply that hit the length
 MIN_TOKENS_FOR_SHARE = 8
 
 
-class SmokeFailure(HubctlError):
-    exit_code = ExitCode.SMOKE
+SmokeFailure = SmokeError  # the name this module's callers know; the class is errors.SmokeError (exit 10)
 
 
 def degenerate(ids: tuple[int, ...], hit_limit: bool) -> str | None:

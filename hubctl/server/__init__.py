@@ -2,6 +2,9 @@
 
 The official clients download from it unmodified, which makes it the test double for hubctl's suite,
 the host of the demo model, the benchmark server, and an air-gapped mirror (`hubctl serve`).
+
+This file is the server's public API (the one package __init__ that is not empty, tests/test_boundaries.py):
+importing it costs only the server, which imports nothing from the client side it is the double of.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-from hubctl import constants
 from hubctl.download.http import HttpError, ProtocolError, Session, check_status, with_retries
 from hubctl.errors import AuthError, HubctlError, IntegrityError, NetworkError, NotFoundError
 
@@ -21,8 +20,8 @@ _TOKEN_HINT = "pass --token or set the hub's token variable (HF_TOKEN, MODELSCOP
 
 def get_json(session: Session, url: str, what: str, endpoint: str) -> tuple[object, str | None]:
     """The JSON body and the Link header (pagination) of an API GET; transient failures are retried,
-    all within constants.API_DEADLINE (a server trickling its answer cannot hold a pull forever)."""
-    deadline = time.monotonic() + constants.API_DEADLINE
+    all within the settings' api_deadline (a server trickling its answer cannot hold a pull forever)."""
+    deadline = time.monotonic() + session.settings.api_deadline
 
     def call() -> tuple[object, str | None]:
         response = check_status(session.request("GET", url, {"Accept": "application/json"}))
@@ -32,7 +31,7 @@ def get_json(session: Session, url: str, what: str, endpoint: str) -> tuple[obje
         return data, link
 
     try:
-        return with_retries(call, f"{what} on {endpoint}", deadline=deadline)
+        return with_retries(call, f"{what} on {endpoint}", deadline=deadline, settings=session.settings)
     except HttpError as err:
         raise hub_error(err, what, endpoint) from err
     except ProtocolError as err:

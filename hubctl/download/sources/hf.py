@@ -3,7 +3,7 @@
 Invariant: every tree entry leaves this module as a typed `RemoteFile` whose fields passed the checks in
 `parse_entry` (types, ranges, hash formats), or the listing fails with an IntegrityError naming the entry;
 nothing downstream ever sees the raw JSON. Pagination is bounded: each next-page URL is followed once,
-at most constants.MAX_PAGES pages, always on the endpoint being listed (mirrors pass huggingface.co's own
+at most `max_pages` (settings) pages, always on the endpoint being listed (mirrors pass huggingface.co's own
 `Link` through, which a mirror-only network cannot reach).
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from hubctl import constants
 from hubctl.download.http import HttpError, ProtocolError, Session, checked_url, origin
 from hubctl.download.sources.api import get_json, hub_error
 from hubctl.download.sources.base import RemoteFile, Snapshot
 from hubctl.errors import IntegrityError
+from hubctl.download.sources.registry import HF
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -26,8 +26,8 @@ MAX_SIZE = 1 << 50  # 1 PiB: larger than any file a hub stores, small enough tha
 
 
 class HuggingFace:
-    name = "hf"
-    default_revision = constants.HF_DEFAULT_REVISION
+    name = HF.name
+    default_revision = HF.default_revision
 
     def __init__(self, repo_type: str = "model") -> None:
         self.api = "datasets" if repo_type == "dataset" else "models"  # /api/{models,datasets}/{repo}/...
@@ -57,8 +57,8 @@ class HuggingFace:
         while url:
             if url in seen:
                 raise IntegrityError(f"{what}: {endpoint} sent a pagination loop (page {len(seen) + 1} repeats one)")
-            if len(seen) >= constants.MAX_PAGES:
-                raise IntegrityError(f"{what}: more than {constants.MAX_PAGES} pages on {endpoint} (HUBCTL_MAX_PAGES)")
+            if len(seen) >= session.settings.max_pages:
+                raise IntegrityError(f"{what}: more than {session.settings.max_pages} pages on {endpoint} (HUBCTL_MAX_PAGES)")
             seen.add(url)
             entries, link = get_json(session, url, what, endpoint)
             files += parse_tree(entries, f"{what} on {endpoint}", offset=len(files))

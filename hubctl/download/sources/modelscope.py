@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from hubctl import constants
 from hubctl.download.http import HttpError, Session, TransientError, check_status, with_retries
 from hubctl.download.sources import ms_entries, ms_refs
 from hubctl.download.sources.base import RemoteFile, Snapshot
@@ -24,6 +23,7 @@ from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.sources.ms_entries import Entry, Page
 from hubctl.download.sources.ms_envelope import MsApi, shown
 from hubctl.errors import IntegrityError
+from hubctl.download.sources.registry import MODELSCOPE
 
 REPO_FILES_CAP = 3000  # repo/files answers at most this many entries (directories count), with no paging
 DATASET_PAGE_SIZE = 200  # the official client's page size for repo/tree
@@ -33,8 +33,8 @@ _LINKED_ETAG = re.compile(r'^(?:W/)?"?([0-9a-fA-F]{64})"?$')
 
 
 class ModelScope:
-    name = "modelscope"
-    default_revision = constants.MODELSCOPE_DEFAULT_REVISION
+    name = MODELSCOPE.name
+    default_revision = MODELSCOPE.default_revision
 
     def __init__(self, repo_type: str = "model") -> None:
         self.repo_type = repo_type

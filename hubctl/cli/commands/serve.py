@@ -1,0 +1,57 @@
+"""`hubctl serve`: local folders over the Hugging Face and ModelScope protocols, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hubctl.errors import UsageError
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Model folders to serve, each as one repo.", show_default=False)
+    ],
+    repo: Annotated[
+        list[str] | None,
+        typer.Option(help="Repo id for each folder, in order (default: local/<folder name>).", show_default=False),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="API port; LFS files are served from port+1 (0: any free ports).")] = 8080,
+    test_control: Annotated[
+        bool, typer.Option("--test-control", hidden=True, help="Enable fault-injection routes (tests only).")
+    ] = False,
+) -> None:
+    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub)."""
+    import signal
+    import threading
+
+    from hubctl.download.sources.registry import HF, MODELSCOPE
+    from hubctl.server import serve_folders
+
+    if repo and len(repo) != len(folders):
+        raise UsageError(f"{len(repo)} --repo ids for {len(folders)} folders: give one per folder or none")
+    pairs = []
+    for i, folder in enumerate(folders):
+        if not folder.is_dir():
+            raise UsageError(f"not a folder: {folder}")
+        pairs.append((repo[i] if repo else f"local/{folder.resolve().name}", folder))
+    server = serve_folders(pairs, host, port, control=test_control)
+    for repo_id, folder in pairs:
+        print(f"serving {repo_id} from {folder}")
+    print(
+        f"{HF.endpoint_variable}={server.endpoint}  {MODELSCOPE.endpoint_variable}={server.endpoint}"
+        f"  (LFS: {server.cdn_endpoint})",
+        flush=True,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        server.stop()
