@@ -326,7 +326,7 @@ def test_without_the_ca_bundle_the_tunnelled_origin_is_not_trusted(monkeypatch, 
         Session().request("GET", f"https://localhost:{tls_server}/a")
 
 
-def test_no_proxy_cidr_goes_direct(monkeypatch, tls, tls_server, auth_proxy) -> None:
+def test_no_proxy_host_goes_direct(monkeypatch, tls, tls_server, auth_proxy) -> None:
     port = auth_proxy.server_address[1]
     _session_env(monkeypatch, {"ALL_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
                                "NO_PROXY": "localhost", "SSL_CERT_FILE": str(tls.ca)})
