@@ -128,6 +128,7 @@ def test_ca_bundles_from_every_variable_and_a_missing_one_is_named(tmp_path: Pat
     assert proxy.ca_locations(env) == ([str(tls.ca), str(tls.other_ca)], None)
     context = proxy.ssl_context(env)
     assert len(context.get_ca_certs()) == 2 and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert proxy.ca_locations({"REQUESTS_CA_BUNDLE": str(tmp_path)}) == ([], str(tmp_path))  # a hashed directory
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
         with pytest.raises(UsageError, match=name):
             proxy.ca_locations({name: str(tmp_path / "missing.pem")})

@@ -145,16 +145,19 @@ def ca_locations(environ: Mapping[str, str] | None = None) -> tuple[list[str], s
     """(CA files, CA directory) named by the environment; UsageError for one that does not exist."""
     env = os.environ if environ is None else environ
     files = []
-    for name in _CA_FILES:
-        path = env.get(name, "").strip()
-        if path:
-            if not os.path.isfile(path):
-                raise UsageError(f"{name}={path}: no such CA bundle file")
-            if path not in files:
-                files.append(path)
     directory = env.get("SSL_CERT_DIR", "").strip() or None
     if directory is not None and not os.path.isdir(directory):
         raise UsageError(f"SSL_CERT_DIR={directory}: no such directory")
+    for name in _CA_FILES:
+        path = env.get(name, "").strip()
+        if not path:
+            continue
+        if os.path.isdir(path) and directory is None:  # requests accepts a c_rehash'ed directory here too
+            directory = path
+        elif not os.path.isfile(path):
+            raise UsageError(f"{name}={path}: no such CA bundle file")
+        elif path not in files:
+            files.append(path)
     return files, directory
 
 
