@@ -393,7 +393,7 @@ def run_small(args: argparse.Namespace, tools: list[str]) -> int:
     for count in args.small_counts:
         folder = BENCH_DIR / f"small-{count}"
         expected = build_repo(folder, 1.0, small_layout(count))
-        scratch = BENCH_DIR / "run"
+        scratch = args.scratch
         here = tools if count == args.small_counts[-1] else [t for t in tools if t == "hubctl"]
         rows[count] = {tool: Result(tool) for tool in here}
         try:
@@ -521,6 +521,8 @@ def parse_args() -> argparse.Namespace:
                         help="cap every connection at this many MB/s (a CDN's per-connection limit); default: none")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     benchdoc.add_arguments(parser)
+    parser.add_argument("--scratch", type=Path, default=BENCH_DIR / "run",
+                        help="where the clients' destinations go (e.g. on tmpfs, to take the disk out of a run)")
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.small_counts = sorted({int(c) for c in args.small_counts.split(",") if c.strip()})
@@ -542,7 +544,7 @@ def main() -> int:
     folder = BENCH_DIR / ("repo-2g" if args.scale == 1.0 else f"repo-2g-x{args.scale:g}")
     expected = build_repo(folder, args.scale)
     total = sum(size for size, _ in expected.values())
-    scratch = BENCH_DIR / "run"
+    scratch = args.scratch
     results = {tool: Result(tool) for tool in tools}
     try:
         with hub(folder, args.throttle_mbps) as endpoint:

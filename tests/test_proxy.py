@@ -128,6 +128,7 @@ def test_ca_bundles_from_every_variable_and_a_missing_one_is_named(tmp_path: Pat
     assert proxy.ca_locations(env) == ([str(tls.ca), str(tls.other_ca)], None)
     context = proxy.ssl_context(env)
     assert len(context.get_ca_certs()) == 2 and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert proxy.ca_locations({"REQUESTS_CA_BUNDLE": str(tmp_path)}) == ([], str(tmp_path))  # a hashed directory
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
         with pytest.raises(UsageError, match=name):
             proxy.ca_locations({name: str(tmp_path / "missing.pem")})
@@ -326,7 +327,7 @@ def test_without_the_ca_bundle_the_tunnelled_origin_is_not_trusted(monkeypatch, 
         Session().request("GET", f"https://localhost:{tls_server}/a")
 
 
-def test_no_proxy_cidr_goes_direct(monkeypatch, tls, tls_server, auth_proxy) -> None:
+def test_no_proxy_host_goes_direct(monkeypatch, tls, tls_server, auth_proxy) -> None:
     port = auth_proxy.server_address[1]
     _session_env(monkeypatch, {"ALL_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
                                "NO_PROXY": "localhost", "SSL_CERT_FILE": str(tls.ca)})

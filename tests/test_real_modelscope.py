@@ -31,6 +31,7 @@ from hubctl.download.sources.ms_envelope import MsApi, refusal, shown
 from hubctl.errors import AuthError, ExitCode, HubctlError, IntegrityError, NotFoundError
 from hubctl.integrity.manifest import read_manifest
 from hubctl.server import Fault, HubServer, RepoStore
+from hubctl.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real" / "modelscope"
 HEAD = "83ee97c66e841048bedc5c02c15ce2f3ed259feb"
@@ -49,6 +50,7 @@ class FakeResponse:
     def __init__(self, url: str, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.url, self.status, self._body = url, status, body
         self.authorized = False
+        self.settings = Settings()
         self.headers = Message()
         for k, v in (headers or {}).items():
             self.headers[k] = v

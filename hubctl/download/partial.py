@@ -92,23 +92,41 @@ def _short(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
-def stale_partials(final: Path, keep: Path) -> list[Path]:
+def stale_partials(final: Path, keep: Path, folder: PartialNames | None = None) -> list[Path]:
     """Partials and journals of exactly this final name for other content (e.g. an older revision): regular
-    files named `<name>.<hash>.hubctl-partial[.pieces]` or their short form, nothing else."""
-    try:
-        entries = list(os.scandir(final.parent))
-    except OSError:
-        return []
+    files named `<name>.<hash>.hubctl-partial[.pieces]` or their short form, nothing else. `folder` lists each
+    directory once per pull (a listing per file made 3,000 small files cost O(n^2) directory entries)."""
+    names = (folder or PartialNames()).names(final.parent)
     pattern = re.compile(
         rf"(?:{re.escape(final.name)}|{_short(final.name)})\.[0-9a-f]{{16}}{re.escape(PARTIAL_SUFFIX)}"
         rf"(?:{re.escape(_JOURNAL)})?"
     )
     keep_names = {keep.name, keep.name + _JOURNAL}
-    return [
-        final.parent / e.name
-        for e in entries
-        if pattern.fullmatch(e.name) and e.name not in keep_names and e.is_file(follow_symlinks=False)
-    ]
+    return [final.parent / name for name in names if pattern.fullmatch(name) and name not in keep_names]
+
+
+class PartialNames:
+    """The partial-looking regular files of each directory, listed once. Stale partials are those left by
+    earlier pulls, so a listing taken when a directory is first needed holds every one of them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[Path, tuple[str, ...]] = {}
+
+    def names(self, directory: Path) -> tuple[str, ...]:
+        with self._lock:
+            found = self._names.get(directory)
+        if found is None:
+            try:
+                with os.scandir(directory) as entries:
+                    found = tuple(
+                        e.name for e in entries if PARTIAL_SUFFIX in e.name and e.is_file(follow_symlinks=False)
+                    )
+            except OSError:
+                found = ()
+            with self._lock:
+                found = self._names.setdefault(directory, found)
+        return found
 
 
 class PartialFile:

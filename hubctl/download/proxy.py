@@ -9,9 +9,10 @@ Invariant: the decision is a pure function of (URL, environment), so every rule 
   never a silent direct connection.
 - `no_proxy` / `NO_PROXY`: `*`, host names matching as domain suffixes (`example.com` and `.example.com` both
   cover `a.example.com`), IP addresses, CIDR blocks (v4 and v6), and any of these with `:port`.
-- CA bundles: every one of `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `SSL_CERT_FILE` (files) and `SSL_CERT_DIR`
-  (a directory) that is set is loaded, and then only they are trusted (as with curl and requests, a bundle
-  replaces the system store); a path that does not exist is a usage error naming the variable.
+- CA bundles: every one of `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `SSL_CERT_FILE` (files; a directory is taken
+  as a hashed CA directory, as requests does) and `SSL_CERT_DIR` that is set is loaded, and then only they are
+  trusted (as with curl and requests, a bundle replaces the system store); a path that does not exist is a
+  usage error naming the variable.
 
 Proxy credentials never appear in a message: `Proxy.__repr__` and `describe()` drop them. A proxy's 407 (on the
 CONNECT or on a forwarded request) is an AuthError (exit 4) naming the variable, not a retried network failure.
@@ -145,16 +146,19 @@ def ca_locations(environ: Mapping[str, str] | None = None) -> tuple[list[str], s
     """(CA files, CA directory) named by the environment; UsageError for one that does not exist."""
     env = os.environ if environ is None else environ
     files = []
-    for name in _CA_FILES:
-        path = env.get(name, "").strip()
-        if path:
-            if not os.path.isfile(path):
-                raise UsageError(f"{name}={path}: no such CA bundle file")
-            if path not in files:
-                files.append(path)
     directory = env.get("SSL_CERT_DIR", "").strip() or None
     if directory is not None and not os.path.isdir(directory):
         raise UsageError(f"SSL_CERT_DIR={directory}: no such directory")
+    for name in _CA_FILES:
+        path = env.get(name, "").strip()
+        if not path:
+            continue
+        if os.path.isdir(path) and directory is None:  # requests accepts a c_rehash'ed directory here too
+            directory = path
+        elif not os.path.isfile(path):
+            raise UsageError(f"{name}={path}: no such CA bundle file")
+        elif path not in files:
+            files.append(path)
     return files, directory
 
 

@@ -41,7 +41,7 @@ from hubctl.download.http import (
     retry_delay,
     with_retries,
 )
-from hubctl.download.partial import PartialFile, Piece, partial_path, stale_partials
+from hubctl.download.partial import PartialFile, PartialNames, Piece, partial_path, stale_partials
 from hubctl.download.sources.api import cdn_error, hub_error
 from hubctl.download.sources.base import RemoteFile
 from hubctl.errors import HubctlError, IntegrityError, LocalIOError, NetworkError, most_telling
@@ -113,6 +113,7 @@ class Options:
     fsync: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     settings: Settings = field(default_factory=current)  # backoff and Retry-After limits
+    partials: PartialNames = field(default_factory=PartialNames)  # each folder listed once per pull
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -481,7 +482,7 @@ def download(
         remote, locators = _with_linked_hash(session, remote, candidates)
     content_id = _expected(remote) or ""
     ppath = partial_path(final, content_id)
-    for stale in stale_partials(final, ppath):
+    for stale in stale_partials(final, ppath, options.partials):
         stale.unlink(missing_ok=True)
     piece_size = options.piece_size if remote.size >= options.multipart_threshold and options.connections > 1 else None
 
