@@ -45,6 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 import benchdoc  # scripts/benchdoc.py, beside this script
+
 from hubctl.integrity.manifest import Manifest, ManifestFile, default_path, write_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

