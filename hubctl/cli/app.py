@@ -278,10 +278,19 @@ def chat(
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the folder's own Python code (InternLM, Yuan2...)."),
     no_verify: bool = typer.Option(False, "--no-verify", help="Load without checking the folder against its manifest."),
     as_json: bool = typer.Option(False, "--json", help="With --smoke: print a JSON report on stdout."),
+    serve: bool = typer.Option(False, "--serve", help="Serve an OpenAI-compatible API (/v1/chat/completions) and a chat page at /."),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to listen on (not loopback: needs --api-key)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="With --serve: TCP port (0: any free port)."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="HUBCTL_API_KEY", show_default=False, help="With --serve: require 'Authorization: Bearer KEY' on /v1/ (env HUBCTL_API_KEY)."),
+    queue: int = typer.Option(4, "--queue", min=0, max=1000, help="With --serve: requests that may wait behind the running one (then 429)."),
 ) -> None:
     """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
 
     def call() -> None:
+        if serve:
+            from hubctl.chat.server import check_exposure
+
+            check_exposure(host, api_key)  # before the model loads: a refused exposure costs nothing
         from hubctl.model.loading import LoadOptions, eager_torch, load
 
         eager_torch()
@@ -296,6 +305,12 @@ def chat(
         system_prompt = DEFAULT_SYSTEM if system is None else (system or None)
         if smoke:
             _smoke(loaded, tuple(prompt), tuple(expect), max_new_tokens or 64, system_prompt, as_json)
+            return
+        if serve:
+            from hubctl.chat.server import ServeOptions
+            from hubctl.chat.server import serve as serve_model
+
+            serve_model(loaded, ServeOptions(host=host, port=port, api_key=api_key, queue=queue, max_tokens=max_new_tokens or 256, temperature=0.0 if greedy else temperature, top_p=top_p, top_k=top_k, system=system_prompt))
             return
         from hubctl.chat.repl import repl
 
