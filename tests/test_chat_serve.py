@@ -93,6 +93,9 @@ def test_cli_refuses_a_public_host_without_a_key_before_loading_anything(tmp_pat
                             capture_output=True, text=True, timeout=120, env={**os.environ, "HUBCTL_API_KEY": ""})
     assert result.returncode == 2, result.stderr
     assert "--api-key" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run([sys.executable, "-m", "hubctl", "chat", str(tmp_path), "--serve", "--smoke"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "pick one" in result.stderr, result.stderr
 
 
 def test_the_page_puts_model_text_in_the_dom_as_text_only():

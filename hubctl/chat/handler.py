@@ -197,8 +197,13 @@ class Handler(BaseHTTPRequestHandler):
     def _peer_closed(self) -> bool:
         """True once the client has closed its end (readable with nothing to read), without consuming input."""
         try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+            poller = select.poll()  # poll, not select: no FD_SETSIZE limit on busy servers
+            poller.register(self.connection, select.POLLIN | select.POLLHUP | select.POLLERR)
+            if not poller.poll(0):
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
         except (OSError, ValueError):
             return True
 

@@ -28,6 +28,8 @@ from hubctl.model.loading import LoadedModel
 PAGE = Path(__file__).with_name("static") / "index.html"
 MAX_CONNECTIONS = 64  # open connections, each a thread; more are refused with 503
 SHUTDOWN_WAIT_S = 10.0
+MISSING_PAGE = (b"<!doctype html><title>hubctl chat</title><p>The chat page is not installed with this copy of hubctl "
+                b"(hubctl/chat/static/index.html). The API at /v1/chat/completions works.</p>")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,15 @@ def manifest_digest(folder: Path) -> str | None:
         return None
 
 
+def read_page(log: Callable[[str], None]) -> bytes:
+    """The chat page; if the package was installed without its data file, the API still serves."""
+    try:
+        return PAGE.read_bytes()
+    except OSError as err:
+        log(f"hubctl chat: WARNING: the chat page is missing ({PAGE}: {err.strerror or err}); the API still works")
+        return MISSING_PAGE
+
+
 class ChatServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -88,7 +99,7 @@ class ChatServer(ThreadingHTTPServer):
         self.digest = manifest_digest(loaded.folder)
         self.gate = Gate(options.queue, options.queue_timeout)
         self.stopping = threading.Event()
-        self.page = PAGE.read_bytes()
+        self.page = read_page(log)
         self._running: set[threading.Event] = set()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)

@@ -290,6 +290,8 @@ def chat(
         if serve:
             from hubctl.chat.server import check_exposure
 
+            if smoke:
+                raise UsageError("--serve and --smoke are separate modes: pick one")
             check_exposure(host, api_key)  # before the model loads: a refused exposure costs nothing
         from hubctl.model.loading import LoadOptions, eager_torch, load
 
