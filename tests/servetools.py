@@ -52,4 +52,5 @@ def running(loaded, **options) -> Iterator:
         server.shutdown()
         server.idle(30)
         server.server_close()
+        server.close_connections(30)
         thread.join(10)

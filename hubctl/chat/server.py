@@ -4,7 +4,8 @@ The model is loaded by the same path as `hubctl chat` (verify, remote-code gate,
 this module runs, so nothing is served that was not checked. It listens on loopback unless told
 otherwise, and anything else requires an API key: check_exposure() runs before the model loads, so a
 refused exposure costs nothing. Ctrl-C stops every running generation, waits a bounded time for the
-device to be released, and closes the socket.
+device to be released, closes the listening socket, then ends every open connection and waits (bounded)
+for its thread, so no thread outlives the server.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class ChatServer(ThreadingHTTPServer):
         self._running: set[threading.Event] = set()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._connections: set[socket.socket] = set()
         if ":" in options.host:
             self.address_family = socket.AF_INET6
         try:
@@ -160,10 +162,31 @@ class ChatServer(ThreadingHTTPServer):
         super().process_request(request, client_address)
 
     def process_request_thread(self, request: socket.socket, client_address: tuple) -> None:
+        with self._lock:
+            self._connections.add(request)
         try:
             super().process_request_thread(request, client_address)
         finally:
+            with self._lock:
+                self._connections.discard(request)
             self._slots.release()
+
+    def close_connections(self, timeout: float) -> bool:
+        """End every open connection and wait for their threads: a daemon thread still writing its log line
+        while the interpreter exits aborts the process (stderr's lock), so none may outlive serve()."""
+        with self._lock:
+            for connection in self._connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)  # an idle keep-alive read returns at once
+                except OSError:
+                    pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._connections:
+                    return True
+            time.sleep(0.05)
+        return False
 
 
 def serve(loaded: LoadedModel, options: ServeOptions, say: Callable[[str], None] = stderr_log) -> None:
@@ -182,6 +205,7 @@ def serve(loaded: LoadedModel, options: ServeOptions, say: Callable[[str], None]
         server.stop_all()
         server.idle(SHUTDOWN_WAIT_S)
         server.server_close()
+        server.close_connections(SHUTDOWN_WAIT_S)
     say("hubctl chat: server stopped")
 
 
