@@ -104,6 +104,15 @@ def test_the_page_puts_model_text_in_the_dom_as_text_only():
     assert "http://" not in html and "https://" not in html  # no CDN, nothing fetched from elsewhere
 
 
+def test_a_missing_page_file_leaves_the_api_serving(monkeypatch, tmp_path):
+    from hubctl.chat import server as server_module
+
+    monkeypatch.setattr(server_module, "PAGE", tmp_path / "absent.html")
+    logs: list[str] = []
+    assert server_module.read_page(logs.append) == server_module.MISSING_PAGE
+    assert len(logs) == 1 and "WARNING" in logs[0] and "API still works" in logs[0]
+
+
 # ---- the real model behind the server ----
 
 
