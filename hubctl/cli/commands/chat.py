@@ -14,6 +14,7 @@ import typer
 
 from hubctl.cli.options import DeviceOpt, FolderArg, JsonOpt
 from hubctl.cli.output import Reported
+from hubctl.errors import UsageError
 
 if TYPE_CHECKING:
     from hubctl.model.loading import LoadedModel
@@ -62,8 +63,33 @@ def chat(
         bool, typer.Option("--no-verify", help="Load without checking the folder against its manifest.")
     ] = False,
     as_json: JsonOpt = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Serve an OpenAI-compatible API (/v1/chat/completions) and a chat page at /."),
+    ] = False,
+    host: Annotated[
+        str, typer.Option(help="With --serve: address to listen on (not loopback: needs --api-key).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="With --serve: TCP port (0: any free port).")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUBCTL_API_KEY",
+            show_default=False,
+            help="With --serve: require 'Authorization: Bearer KEY' on /v1/ (env HUBCTL_API_KEY).",
+        ),
+    ] = None,
+    queue: Annotated[
+        int, typer.Option(min=0, max=1000, help="With --serve: requests that may wait behind the running one (then 429).")
+    ] = 4,
 ) -> None:
-    """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text."""
+    """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text, or --serve it."""
+    if serve:
+        from hubctl.chat.server import check_exposure
+
+        if smoke:
+            raise UsageError("--serve and --smoke are separate modes: pick one")
+        check_exposure(host, api_key)  # before the model loads: a refused exposure costs nothing
     from hubctl.model.loading import LoadOptions, eager_torch, load
 
     eager_torch()
@@ -83,6 +109,23 @@ def chat(
     system_prompt = DEFAULT_SYSTEM if system is None else (system or None)
     if smoke:
         _smoke(loaded, tuple(prompt or ()), tuple(expect or ()), max_new_tokens or 64, system_prompt, as_json)
+        return
+    if serve:
+        from hubctl.chat.server import ServeOptions
+        from hubctl.chat.server import serve as serve_model
+
+        options = ServeOptions(
+            host=host,
+            port=port,
+            api_key=api_key,
+            queue=queue,
+            max_tokens=max_new_tokens or 256,
+            temperature=0.0 if greedy else temperature,
+            top_p=top_p,
+            top_k=top_k,
+            system=system_prompt,
+        )
+        serve_model(loaded, options)
         return
     from hubctl.chat.repl import repl
 
