@@ -13,8 +13,8 @@ from typing import Any
 
 from hubctl.errors import UsageError
 
-# The load-back check scores the first windows of the held-out text through the real int4 kernels: gptqmodel's
-# CPU kernel takes ~25 s per 256-token window on a 2-core VM (all 8 made the check 4 minutes), CUDA all of them.
+# The load-back check scores the first windows of the held-out text through the int4 kernels users get: two on
+# CPU (enough to catch a checkpoint that computes another model, and cheap on a small machine), all on CUDA.
 CHECK_WINDOWS = {"cpu": 2}
 LOADED_TOLERANCE = 0.03  # bf16 int4 kernels vs fp32 fake-quant: 0.1-0.2 % apart on SmolLM2
 

@@ -34,19 +34,20 @@ from hubctl.quantize.report import LayerLoss, QuantizeReport
 __all__ = ["QuantizeOptions", "QuantizeReport", "UnsupportedModel", "model_perplexity", "preflight", "quantize"]
 
 
-def _load_source(src: Path, options: QuantizeOptions) -> tuple[Any, Any]:
+def _load_source(src: Path, options: QuantizeOptions) -> tuple[Any, Any, Any]:
+    """Tokenizer, model (decoder layers still empty where source.LayerSource can fill them one at a time), source."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from hubctl.model.loading import quiet_libraries
+    from hubctl.quantize.source import open_model
 
     quiet_libraries()
     torch.manual_seed(options.seed)
     # An explicit trust_remote_code, True or False: transformers never asks on the terminal.
     tokenizer = AutoTokenizer.from_pretrained(src, trust_remote_code=options.trust_remote_code)
-    model = AutoModelForCausalLM.from_pretrained(src, dtype="auto", trust_remote_code=options.trust_remote_code)
-    model.eval()
-    return model, tokenizer
+    model, source = open_model(src, options.trust_remote_code)
+    return model, tokenizer, source
 
 
 def _windows(tokenizer: Any, options: QuantizeOptions) -> tuple[list[list[int]], list[list[int]]]:
@@ -81,7 +82,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     started = time.monotonic()
     validate(options)
     device = check_inputs(src, dst, options)
-    model, tokenizer = _load_source(src, options)
+    model, tokenizer, source = _load_source(src, options)
     prefix, layers = decoder_layers(model)
     for i, layer in enumerate(layers):
         check_shapes(f"{prefix}.{i}", layer)
@@ -97,10 +98,14 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     losses: list[LayerLoss] = []
     source_dtype = next(model.parameters()).dtype
     for index, layer in enumerate(layers):
+        if source is not None:
+            source.load_layer(index)
         layer_packed, layer_losses = quantize_layer(index, layer, streams, spec, options, device)
         packed.update({f"{prefix}.{index}.{name}": tensors for name, tensors in layer_packed.items()})
         losses += layer_losses
         layer.to(device="cpu", dtype=source_dtype)
+        if source is not None:  # the packed tensors replace these weights in the checkpoint
+            source.release(layer, list(layer_packed))
         if progress:
             progress(index + 1, len(layers))
     nll, norm_fit = evaluate(model, streams, eval_windows, options.batch, device, source_dtype, options.source_target)

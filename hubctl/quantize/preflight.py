@@ -50,14 +50,24 @@ def check_inputs(src: Path, dst: Path, options: QuantizeOptions) -> str:
     return device
 
 
+def safetensors_header(path: Path) -> dict:
+    """A safetensors file's JSON header: each tensor's dtype, shape and offsets (no weights read)."""
+    try:
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(length))
+    except (OSError, struct.error, ValueError) as err:
+        raise UnsupportedModel(f"{path} is not a readable safetensors file ({err})") from err
+    if not isinstance(header, dict):
+        raise UnsupportedModel(f"{path} is not a safetensors file (its header is not a JSON object)")
+    return header
+
+
 def _safetensors_shapes(folder: Path) -> dict[str, tuple[list[int], str]]:
     """Tensor names, shapes and dtypes from the safetensors headers (no weights read)."""
     shapes = {}
     for path in sorted(folder.glob("*.safetensors")):
-        with open(path, "rb") as f:
-            (length,) = struct.unpack("<Q", f.read(8))
-            header = json.loads(f.read(length))
-        for name, info in header.items():
+        for name, info in safetensors_header(path).items():
             if name != "__metadata__":
                 shapes[name] = (info["shape"], info["dtype"])
     return shapes
@@ -82,13 +92,17 @@ def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> di
         raise UnsupportedModel(f"{src} has no .safetensors weights (convert .bin checkpoints first)")
     nbytes = {"F32": 4, "F16": 2, "BF16": 2, "I32": 4, "I64": 8, "I8": 1, "U8": 1}
     total = sum(math.prod(s) * nbytes.get(d, 4) for s, d in shapes.values())
-    per_layer: dict[str, int] = {}
-    for name, (shape, _) in shapes.items():
+    per_layer: dict[str, int] = {}  # bytes of each decoder layer's weights in the checkpoint
+    for name, (shape, dtype) in shapes.items():
         parts = name.split(".")
         if "layers" in parts and parts.index("layers") + 1 < len(parts):
             key = ".".join(parts[: parts.index("layers") + 2])
-            per_layer[key] = per_layer.get(key, 0) + math.prod(shape)
-    layer_params = max(per_layer.values(), default=0)
+            per_layer[key] = per_layer.get(key, 0) + math.prod(shape) * nbytes.get(dtype, 4)
+    # One decoder layer is in memory at a time (source.LayerSource): the weights outside the stack, the largest
+    # layer in its dtype and twice in fp32 (weights and their fake-quant copies), and the packed int4 output so
+    # far (about a quarter of 16-bit weights), not the whole model.
+    layer_bytes = max(per_layer.values(), default=0)
+    resident = total - sum(per_layer.values()) + layer_bytes + sum(per_layer.values()) // 4
     config = read_config(src)
     hidden = int((config.get("text_config") or config).get("hidden_size", 4096))
     # The widest Linear inside a decoder layer sizes the Hessians (not the embedding, whose vocab-wide
@@ -99,13 +113,13 @@ def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> di
     # The source model's inputs to each Linear group of a layer (q/k/v, o, gate/up, down on Llama).
     source_inputs = options.samples * options.seq_len * (3 * hidden + widest) * 4 if options.source_target else 0
     hessians = widest * widest * 4 * (4 if options.source_target else 2)
-    need_memory = total + layer_params * 4 * 2 + stream_tokens * hidden * 4 * 2 + source_inputs + hessians + (512 << 20)
+    need_memory = resident + layer_bytes * 4 + stream_tokens * hidden * 4 * 2 + source_inputs + hessians + (512 << 20)
     have_memory = options.max_memory or _available_memory(device)
     where = "GPU memory" if device == "cuda" else "RAM"
     if need_memory > have_memory:
         raise LocalIOError(
             f"not enough {where} to quantize {src}: about {need_memory / 1e9:.1f} GB needed (weights "
-            f"{total / 1e9:.1f} GB + one layer in fp32 + activations), {have_memory / 1e9:.1f} GB available; "
+            f"{resident / 1e9:.1f} GB resident, one decoder layer at a time, + one layer in fp32 + activations), {have_memory / 1e9:.1f} GB available; "
             "reduce --samples/--seq-len or use a bigger machine"
         )
     need_disk = total // 3 + (64 << 20)
