@@ -1,0 +1,204 @@
+"""The mirror's content-addressed store: one file per sha256, entered only after its bytes were verified.
+
+Invariant: `objects/<sha256>` only ever holds bytes whose hash matched the upstream listing. It holds because
+the only writer is `transfer.download` (hubctl's verified download path), which renames a partial into its
+final name (`partials/<key>`) only once the listing's hash matches, and the final is then renamed into
+`objects/` (same filesystem, atomic). A kill -9 leaves at most a partial (resumed on the next fetch of the
+same key) or a verified final not yet moved (moved on the next fetch); neither is ever served.
+
+A file is named by its listing's key before it is fetched: its sha256 when the listing gives one, else
+`g<git sha1>` (Hugging Face lists small files by git sha1 only). Once fetched, a git key becomes an alias of
+the sha256 it turned out to have, so both protocols share one copy of the same content (dedup across hubs,
+repos and revisions).
+
+Coalescing: one fetch per key at a time. Requests for a key in flight wait (bounded by `wait`) for the
+verified file; a fetch runs in its own thread, so a client that hangs up never cancels it and completed work
+is never thrown away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubctl.errors import AuthError, HubctlError, NotFoundError
+
+KEY = re.compile(r"^([0-9a-f]{64}|g[0-9a-f]{40})$")
+_BLOCK = 8 << 20
+
+#: Fetches a key's bytes into the given final path (verified) and returns (sha256, upstream bytes).
+Fetcher = Callable[[Path], tuple[str, int]]
+
+
+class FetchFailed(Exception):
+    """A file could not be delivered: `status` is the HTTP status the mirror answers with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class _Flight:
+    done: threading.Event = field(default_factory=threading.Event)
+    path: Path | None = None
+    error: FetchFailed | None = None
+
+
+@dataclass
+class Counters:
+    hits: int = 0  # requests answered from objects/ at once
+    misses: int = 0  # requests that started an upstream fetch
+    coalesced: int = 0  # requests that waited on a fetch already in flight
+    failures: int = 0  # fetches that ended without a verified file
+    upstream_bytes: int = 0  # body bytes received from upstreams for content
+
+
+def key_for(sha256: str | None, git_sha1: str | None) -> str | None:
+    """The cache key of a listed file, or None when the listing gives no hash the mirror can check."""
+    if sha256:
+        return sha256
+    return f"g{git_sha1}" if git_sha1 else None
+
+
+class BlobCache:
+    """Verified files by sha256, shared by every repo and both hub protocols."""
+
+    def __init__(self, root: Path, wait: float = 900.0) -> None:
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self.aliases = self.root / "aliases"
+        self.partials = self.root / "partials"
+        self.pending = self.root / "pending"  # never created: the placeholder folder of files not fetched yet
+        for folder in (self.objects, self.aliases, self.partials):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.wait = wait
+        self.counters = Counters()
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+        self._fetchers: dict[str, Fetcher] = {}
+        self._hits: dict[str, int] = {}
+
+    def placeholder(self, key: str) -> Path:
+        """Where a listed file points until served: ensure() swaps it for the verified object."""
+        return self.pending / key
+
+    def key_of(self, source: Path) -> str | None:
+        """The key a placeholder names, or None for any other path."""
+        return source.name if source.parent == self.pending and KEY.match(source.name) else None
+
+    def want(self, key: str, fetch: Fetcher) -> None:
+        """Remember how to fetch `key` (the latest listing naming it wins)."""
+        with self._lock:
+            self._fetchers[key] = fetch
+
+    def local(self, key: str) -> Path | None:
+        """The verified object for `key`, if held."""
+        if not KEY.match(key):
+            return None
+        sha256 = key
+        if key.startswith("g"):
+            try:
+                sha256 = (self.aliases / key).read_text().strip()
+            except OSError:
+                return None
+            if not KEY.match(sha256) or sha256.startswith("g"):
+                return None
+        path = self.objects / sha256
+        return path if path.is_file() else None
+
+    def ensure(self, key: str) -> Path:
+        """The verified object for `key`, fetching it once however many callers ask (FetchFailed otherwise)."""
+        path = self.local(key)
+        with self._lock:
+            if path is not None:
+                self.counters.hits += 1
+                self._hits[path.name] = self._hits.get(path.name, 0) + 1
+                return path
+            flight = self._flights.get(key)
+            if flight is None:
+                fetch = self._fetchers.get(key)
+                if fetch is None:
+                    raise FetchFailed(404, "no listing names this file: list its revision first")
+                flight = self._flights[key] = _Flight()
+                self.counters.misses += 1
+                threading.Thread(target=self._run, args=(key, fetch, flight), daemon=True, name="mirror-fetch").start()
+            else:
+                self.counters.coalesced += 1
+        if not flight.done.wait(self.wait):
+            raise FetchFailed(504, "the file is still being fetched from upstream; retry later")
+        if flight.error is not None:
+            raise flight.error
+        assert flight.path is not None
+        return flight.path
+
+    def entries(self) -> list[dict]:
+        """What is cached: each object's sha256, size and hits since start."""
+        with self._lock:
+            hits = dict(self._hits)
+        out = []
+        for path in sorted(self.objects.iterdir()):
+            if KEY.match(path.name) and not path.name.startswith("g"):
+                out.append({"sha256": path.name, "size": path.stat().st_size, "hits": hits.get(path.name, 0)})
+        return out
+
+    def _run(self, key: str, fetch: Fetcher, flight: _Flight) -> None:
+        try:
+            flight.path = self._fetch(key, fetch)
+        except FetchFailed as err:
+            flight.error = err
+        except HubctlError as err:
+            flight.error = FetchFailed(_status(err), f"upstream: {err.message}")
+        except Exception as err:  # noqa: BLE001  a bug must still release the waiters with an answer
+            flight.error = FetchFailed(500, f"internal error while fetching: {type(err).__name__}")
+        finally:
+            with self._lock:
+                if flight.error is not None:
+                    self.counters.failures += 1
+                self._flights.pop(key, None)
+            flight.done.set()
+
+    def _fetch(self, key: str, fetch: Fetcher) -> Path:
+        final = self.partials / key
+        if final.is_file():  # verified by a fetch that was killed before it moved it into objects/
+            sha256, fetched = _sha256_of(final), 0
+        else:
+            sha256, fetched = fetch(final)
+        with self._lock:
+            self.counters.upstream_bytes += fetched
+        dest = self.objects / sha256
+        if dest.is_file():
+            final.unlink(missing_ok=True)  # the same content arrived under another key: keep one copy
+        else:
+            os.replace(final, dest)
+        if key != sha256:
+            _write_atomic(self.aliases / key, sha256)
+        return dest
+
+
+def _status(err: HubctlError) -> int:
+    if isinstance(err, NotFoundError):
+        return 404
+    if isinstance(err, AuthError):
+        return 403
+    return 502  # network, integrity (bytes not matching the listing), local IO: the mirror cannot deliver
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
