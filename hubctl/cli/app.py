@@ -200,13 +200,22 @@ def verify(
 
 @app.command()
 def serve(
-    folders: List[Path] = typer.Argument(..., help="Model folders to serve, each as one repo."),
+    folders: List[Path] = typer.Argument(None, help="Model folders to serve, each as one repo (none with --upstream)."),
     repo: List[str] = typer.Option([], "--repo", help="Repo id for each folder, in order (default: local/<folder name>)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(8080, "--port", help="API port; LFS files are served from port+1 (0: any free ports)."),
     test_control: bool = typer.Option(False, "--test-control", hidden=True, help="Enable fault-injection routes (tests only)."),
+    upstream: List[str] = typer.Option([], "--upstream", help="Mirror a hub: hf=URL or ms=URL (repeatable; tried in order)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="The mirror's cache folder (with --upstream or --offline)."),
+    refs_ttl: float = typer.Option(300.0, "--refs-ttl", min=0, help="Seconds a branch/tag resolution is reused."),
+    offline: bool = typer.Option(False, "--offline", help="Serve only what --cache holds; refs resolve to the last known commit."),
 ) -> None:
-    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub)."""
+    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub), or mirror hubs."""
+    if upstream or offline:
+        from hubctl.mirror.cli import serve_mirror  # the mirror's command body (issue 20)
+
+        _run(lambda: serve_mirror(folders, upstream, cache, host, port, refs_ttl, offline, test_control))
+        return
 
     def call() -> None:
         import signal
@@ -214,6 +223,8 @@ def serve(
 
         from hubctl.server import serve_folders
 
+        if not folders:
+            raise UsageError("give folders to serve, or --upstream hf=URL / ms=URL to mirror a hub")
         if repo and len(repo) != len(folders):
             raise UsageError(f"{len(repo)} --repo ids for {len(folders)} folders: give one per folder or none")
         pairs = []
