@@ -115,8 +115,10 @@ class BlobCache:
 
     def ensure(self, key: str) -> Path:
         """The verified object for `key`, fetching it once however many callers ask (FetchFailed otherwise)."""
-        path = self.local(key)
         with self._lock:
+            # Checked under the lock: a fetch ending between this check and taking the lock would otherwise start
+            # a second fetch of a file already held.
+            path = self.local(key)
             if path is not None:
                 self.counters.hits += 1
                 self._hits[path.name] = self._hits.get(path.name, 0) + 1
