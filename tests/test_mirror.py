@@ -244,3 +244,50 @@ def _endpoint_of(proc: subprocess.Popen) -> str:
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=30) as resp:
         return resp.read().decode()
+
+
+def test_max_size_evicts_lru_but_never_a_file_being_served(upstream: HubServer, tmp_path: Path) -> None:
+    big, a, b = rng_bytes(10, 8 << 20), rng_bytes(11, 1 << 20), rng_bytes(12, 1 << 20)
+    upstream.store.add_files("org/e", {"big.bin": big, "a.bin": a, "b.bin": b})
+    hubs = {"hf": (upstream.endpoint,)}
+    with open_mirror(hubs, tmp_path / "cache", max_size=9 << 20) as mirror:
+        objects = tmp_path / "cache" / "objects"
+        # A client that reads a little of big.bin and stops: its response is still being sent.
+        slow = urllib.request.urlopen(mirror.endpoint + "/org/e/resolve/main/big.bin", timeout=60)
+        assert slow.read(1000) == big[:1000]
+        args = ("--endpoint", mirror.endpoint, "--include", "*.bin", "--exclude", "big.bin")
+        assert cli("pull", "hf:org/e", *args, "--dest", str(tmp_path / "ab"), timeout=120).returncode == 0
+        assert (objects / sha256(big)).is_file()  # pinned by the response in flight
+        deadline = time.monotonic() + 30
+        while json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["evictions"] < 1:  # on the last unpin
+            assert time.monotonic() < deadline, "nothing was evicted"
+            time.sleep(0.05)
+        assert json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["evictions"] == 1
+        gone = [(name, data) for name, data in (("a.bin", a), ("b.bin", b)) if not (objects / sha256(data)).exists()]
+        assert len(gone) == 1  # the least recently used of the files not being served (both fetched at once)
+        assert big[1000:] == slow.read()
+        slow.close()
+        deadline = time.monotonic() + 30
+        while json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["serving"]:  # unpinned once logged
+            assert time.monotonic() < deadline, "the ended response never released its file"
+            time.sleep(0.05)
+        name, data = gone[0]
+        assert _get_bytes(f"{mirror.endpoint}/org/e/resolve/main/{name}") == data  # fetched again: big.bin goes now
+        assert not (objects / sha256(big)).exists()
+        assert sum(p.stat().st_size for p in objects.iterdir()) <= 9 << 20
+
+
+def test_prefetch_warms_the_cache(upstream: HubServer, mirror: HubServer, tmp_path: Path) -> None:
+    from hubctl.mirror.prefetch import prefetch
+
+    result = prefetch(mirror, "hf:org/m@main")
+    assert result.failed == () and result.files == len(FILES)
+    upstream.reset_log()
+    assert cli("pull", "ms:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120).returncode == 0
+    assert content_requests(upstream) == []
+    assert prefetch(mirror, "hf:org/nothing").failed
+
+
+def _get_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        return resp.read()

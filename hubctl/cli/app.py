@@ -209,12 +209,14 @@ def serve(
     cache: Optional[Path] = typer.Option(None, "--cache", help="The mirror's cache folder (with --upstream or --offline)."),
     refs_ttl: float = typer.Option(300.0, "--refs-ttl", min=0, help="Seconds a branch/tag resolution is reused."),
     offline: bool = typer.Option(False, "--offline", help="Serve only what --cache holds; refs resolve to the last known commit."),
+    max_size: Optional[int] = typer.Option(None, "--max-size", min=1, help="Mirror cache limit in bytes (LRU eviction of whole files)."),
+    prefetch: List[str] = typer.Option([], "--prefetch", help="Warm the mirror: [hf:|ms:]REPO[@REV] (repeatable)."),
 ) -> None:
     """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub), or mirror hubs."""
     if upstream or offline:
         from hubctl.mirror.cli import serve_mirror  # the mirror's command body (issue 20)
 
-        _run(lambda: serve_mirror(folders, upstream, cache, host, port, refs_ttl, offline, test_control))
+        _run(lambda: serve_mirror(folders, upstream, cache, host, port, refs_ttl, offline, test_control, max_size, prefetch))
         return
 
     def call() -> None:

@@ -26,11 +26,12 @@ def open_mirror(
     *,
     refs_ttl: float = 300.0,
     offline: bool = False,
+    max_size: int | None = None,
     **kwargs,
 ) -> MirrorServer:
     """Start a mirror of `upstreams` ({"hf": (url, ...), "modelscope": (url, ...)}) caching under `cache_dir`."""
     cache_dir = Path(cache_dir)
-    cache = BlobCache(cache_dir)
+    cache = BlobCache(cache_dir, max_size=max_size)
     stores = {
         hub: MirrorStore(
             hub, Upstream(hub, upstreams[hub]) if upstreams.get(hub) else None, cache, cache_dir / "state",

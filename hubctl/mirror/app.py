@@ -11,12 +11,13 @@ ms upstream) but share one BlobCache, so content fetched through one is served t
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 from hubctl.mirror.cache import BlobCache, FetchFailed
 from hubctl.mirror.store import MirrorStore
 from hubctl.server import hf_routes, ms_routes
-from hubctl.server.app import HubServer
+from hubctl.server.app import HubServer, RequestRecord
 from hubctl.server.store import ServedFile
 from hubctl.server.wire import (
     Reject,
@@ -52,6 +53,7 @@ class MirrorServer(HubServer):
         self.hf_store, self.ms_store, self.cache = hf, ms, cache
         self.offline = hf.offline and ms.offline
         self._blobs = _Blobs(hf, ms)
+        self._sending = threading.local()
         super().__init__(hf, host, port, **kwargs)
 
     def respond(self, req: Request) -> Response:
@@ -80,7 +82,16 @@ class MirrorServer(HubServer):
             path = self.cache.ensure(key)
         except FetchFailed as failed:
             return json_response(failed.status, {"error": failed.message}, (("X-Error-Message", failed.message),))
+        self._sending.path = path  # pinned by ensure(); released when this request is logged (sent or cut)
         return replace(response, file=replace(part, source=path))
+
+    def _record(self, record: RequestRecord) -> None:
+        """Every request is recorded once its response has ended, in the thread that sent it: unpin its object."""
+        path = getattr(self._sending, "path", None)
+        if path is not None:
+            self._sending.path = None
+            self.cache.release(path)
+        super()._record(record)
 
     def stats(self) -> dict:
         c = self.cache.counters
@@ -91,6 +102,9 @@ class MirrorServer(HubServer):
             "coalesced": c.coalesced,
             "failures": c.failures,
             "upstream_bytes": c.upstream_bytes,
+            "evictions": c.evictions,
+            "serving": self.cache.pinned(),
+            "max_size": self.cache.max_size,
         }
 
     def _admin(self, req: Request) -> Response | None:
@@ -116,6 +130,8 @@ class MirrorServer(HubServer):
              stats["failures"]),
             ("hubctl_mirror_upstream_bytes_total", "counter", "Content bytes received from upstreams.",
              stats["upstream_bytes"]),
+            ("hubctl_mirror_evictions_total", "counter", "Objects evicted to stay under --max-size.",
+             stats["evictions"]),
             ("hubctl_mirror_cached_files", "gauge", "Verified files held.", len(entries)),
             ("hubctl_mirror_cached_bytes", "gauge", "Bytes of verified files held.", sum(e["size"] for e in entries)),
         ]

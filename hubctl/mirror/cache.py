@@ -14,6 +14,9 @@ repos and revisions).
 Coalescing: one fetch per key at a time. Requests for a key in flight wait (bounded by `wait`) for the
 verified file; a fetch runs in its own thread, so a client that hangs up never cancels it and completed work
 is never thrown away.
+
+Eviction (`max_size`): whole objects, least recently served first, never one pinned by a response being
+sent (ensure() pins, release() unpins when the response has ended).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +33,7 @@ from pathlib import Path
 from hubctl.errors import AuthError, HubctlError, NotFoundError
 
 KEY = re.compile(r"^([0-9a-f]{64}|g[0-9a-f]{40})$")
+_SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 _BLOCK = 8 << 20
 
 #: Fetches a key's bytes into the given final path (verified) and returns (sha256, upstream bytes).
@@ -49,6 +54,8 @@ class _Flight:
     done: threading.Event = field(default_factory=threading.Event)
     path: Path | None = None
     error: FetchFailed | None = None
+    waiters: int = 0  # requests waiting on this fetch
+    held: bool = False  # the fetched object is pinned until every waiter has pinned it itself
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Counters:
     coalesced: int = 0  # requests that waited on a fetch already in flight
     failures: int = 0  # fetches that ended without a verified file
     upstream_bytes: int = 0  # body bytes received from upstreams for content
+    evictions: int = 0  # objects deleted to stay under max_size
 
 
 def key_for(sha256: str | None, git_sha1: str | None) -> str | None:
@@ -70,7 +78,7 @@ def key_for(sha256: str | None, git_sha1: str | None) -> str | None:
 class BlobCache:
     """Verified files by sha256, shared by every repo and both hub protocols."""
 
-    def __init__(self, root: Path, wait: float = 900.0) -> None:
+    def __init__(self, root: Path, wait: float = 900.0, max_size: int | None = None) -> None:
         self.root = Path(root)
         self.objects = self.root / "objects"
         self.aliases = self.root / "aliases"
@@ -84,6 +92,9 @@ class BlobCache:
         self._flights: dict[str, _Flight] = {}
         self._fetchers: dict[str, Fetcher] = {}
         self._hits: dict[str, int] = {}
+        self.max_size = max_size
+        self._pins: dict[str, int] = {}  # sha256 -> responses being sent from it: never evicted meanwhile
+        self._used: dict[str, float] = {}  # sha256 -> last served (monotonic), for least-recently-used eviction
 
     def placeholder(self, key: str) -> Path:
         """Where a listed file points until served: ensure() swaps it for the verified object."""
@@ -122,6 +133,7 @@ class BlobCache:
             if path is not None:
                 self.counters.hits += 1
                 self._hits[path.name] = self._hits.get(path.name, 0) + 1
+                self._touch_pin(path.name)
                 return path
             flight = self._flights.get(key)
             if flight is None:
@@ -133,12 +145,65 @@ class BlobCache:
                 threading.Thread(target=self._run, args=(key, fetch, flight), daemon=True, name="mirror-fetch").start()
             else:
                 self.counters.coalesced += 1
-        if not flight.done.wait(self.wait):
+            flight.waiters += 1
+        done = flight.done.wait(self.wait)
+        with self._lock:
+            flight.waiters -= 1
+            if done and flight.path is not None:
+                self._touch_pin(flight.path.name)
+            if flight.held and flight.waiters == 0:
+                # The fetch's own pin kept the file for its waiters until each took its own.
+                flight.held = False
+                self._unpin(flight.path.name if flight.path else "")
+        if not done:
             raise FetchFailed(504, "the file is still being fetched from upstream; retry later")
         if flight.error is not None:
             raise flight.error
         assert flight.path is not None
         return flight.path
+
+    def release(self, path: Path) -> None:
+        """A response sent from `path` (returned by ensure) has ended: it may be evicted again."""
+        with self._lock:
+            self._unpin(path.name)
+        self.evict()  # files pinned when the last fetch ended may go now
+
+    def _unpin(self, name: str) -> None:
+        left = self._pins.get(name, 0) - 1
+        if left > 0:
+            self._pins[name] = left
+        else:
+            self._pins.pop(name, None)
+
+    def pinned(self) -> int:
+        """Objects some response is being sent from right now."""
+        with self._lock:
+            return len(self._pins)
+
+    def evict(self) -> list[str]:
+        """Delete least-recently-used whole objects not being served until the cache fits max_size."""
+        if self.max_size is None:
+            return []
+        with self._lock:
+            sizes = {p.name: p.stat().st_size for p in self.objects.iterdir() if _SHA256_NAME.match(p.name)}
+            total = sum(sizes.values())
+            gone = []
+            for name in sorted(sizes, key=lambda n: self._used.get(n, 0.0)):
+                if total <= self.max_size:
+                    break
+                if self._pins.get(name):
+                    continue
+                (self.objects / name).unlink(missing_ok=True)
+                total -= sizes[name]
+                gone.append(name)
+                self._used.pop(name, None)
+            self.counters.evictions += len(gone)
+        return gone
+
+    def _touch_pin(self, name: str) -> None:
+        """Under the lock: mark an object served now, and pinned until release()."""
+        self._used[name] = time.monotonic()
+        self._pins[name] = self._pins.get(name, 0) + 1
 
     def entries(self) -> list[dict]:
         """What is cached: each object's sha256, size and hits since start."""
@@ -153,6 +218,7 @@ class BlobCache:
     def _run(self, key: str, fetch: Fetcher, flight: _Flight) -> None:
         try:
             flight.path = self._fetch(key, fetch)
+            flight.held = True
         except FetchFailed as err:
             flight.error = err
         except HubctlError as err:
@@ -163,6 +229,9 @@ class BlobCache:
             with self._lock:
                 if flight.error is not None:
                     self.counters.failures += 1
+                if flight.held and flight.waiters == 0 and flight.path is not None:  # every waiter gave up
+                    flight.held = False
+                    self._unpin(flight.path.name)
                 self._flights.pop(key, None)
             flight.done.set()
 
@@ -181,6 +250,10 @@ class BlobCache:
             os.replace(final, dest)
         if key != sha256:
             _write_atomic(self.aliases / key, sha256)
+        with self._lock:
+            self._used[sha256] = time.monotonic()
+            self._pins[sha256] = self._pins.get(sha256, 0) + 1  # held for the waiters (see ensure)
+        self.evict()
         return dest
 
 

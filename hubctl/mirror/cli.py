@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
 
 from hubctl.errors import UsageError
-from hubctl.mirror import open_mirror, parse_upstreams
+from hubctl.mirror import MirrorServer, open_mirror, parse_upstreams
+from hubctl.mirror.prefetch import parse_spec, prefetch
 
 
 def serve_mirror(
@@ -20,6 +20,8 @@ def serve_mirror(
     refs_ttl: float,
     offline: bool,
     control: bool = False,
+    max_size: int | None = None,
+    prefetch_specs: list[str] | None = None,
 ) -> None:
     """Run a mirror until SIGTERM or Ctrl-C."""
     if folders:
@@ -32,16 +34,31 @@ def serve_mirror(
         raise UsageError(str(err)) from None
     if not upstreams and not offline:
         raise UsageError("give --upstream hf=URL and/or --upstream ms=URL, or --offline")
-    server = open_mirror(upstreams, cache, host, port, refs_ttl=refs_ttl, offline=offline, control=control)
+    for spec in prefetch_specs or ():
+        try:
+            parse_spec(spec)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    server = open_mirror(
+        upstreams, cache, host, port, refs_ttl=refs_ttl, offline=offline, max_size=max_size, control=control
+    )
     for hub, urls in upstreams.items():
         print(f"mirroring {hub} from {', '.join(urls)}")
     mode = " (offline: cached content only)" if server.offline else ""
     print(f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint}){mode}",
           flush=True)
-    sys.stdout.flush()
+    if prefetch_specs:
+        threading.Thread(target=_warm, args=(server, prefetch_specs), daemon=True, name="mirror-prefetch").start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     finally:
         server.stop()
+
+
+def _warm(server: MirrorServer, specs: list[str]) -> None:
+    for spec in specs:
+        result = prefetch(server, spec)
+        state = f"{len(result.failed)} failed: {result.failed[0]}" if result.failed else "all cached"
+        print(f"prefetch {spec}: {result.files} files at {result.commit or '?'}, {state}", flush=True)
