@@ -66,6 +66,15 @@ def content_requests(hub: HubServer) -> list:
     ]
 
 
+def settled(hub: HubServer, count: int) -> list:
+    """The content requests once `count` are logged: a server logs a request just after its last byte left, so
+    a client can finish before the record is in (bounded wait)."""
+    deadline = time.monotonic() + 30
+    while len(content_requests(hub)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return content_requests(hub)
+
+
 def _client(kind: str, mirror: HubServer, work: Path) -> subprocess.Popen:
     dest = work / "out"
     if kind == "hubctl":
@@ -104,7 +113,7 @@ def _mix(n: int) -> list[str]:
 @pytest.mark.parametrize("n", [1, 4, 16])
 def test_n_clients_one_upstream_fetch_per_file(upstream: HubServer, mirror: HubServer, tmp_path: Path, n: int) -> None:
     _wave(_mix(n), mirror, tmp_path / "wave1")
-    served = content_requests(upstream)
+    served = settled(upstream, len(FILES))
     assert sum(r.bytes_sent for r in served) == SNAPSHOT_BYTES  # upstream bytes / snapshot bytes = 1.00
     assert len(served) == len(FILES)  # each file once in total, whatever the number of clients
     upstream.reset_log()
@@ -115,6 +124,7 @@ def test_n_clients_one_upstream_fetch_per_file(upstream: HubServer, mirror: HubS
 def test_one_cache_serves_both_protocols(upstream: HubServer, mirror: HubServer, tmp_path: Path) -> None:
     out = tmp_path / "hf"
     assert cli("pull", "hf:org/m", "--endpoint", mirror.endpoint, "--dest", str(out), timeout=120).returncode == 0
+    settled(upstream, len(FILES))
     upstream.reset_log()
     out_ms = tmp_path / "ms"
     proc = cli("pull", "ms:org/m", "--endpoint", mirror.endpoint, "--dest", str(out_ms), "--json", timeout=120)
@@ -282,6 +292,7 @@ def test_prefetch_warms_the_cache(upstream: HubServer, mirror: HubServer, tmp_pa
 
     result = prefetch(mirror, "hf:org/m@main")
     assert result.failed == () and result.files == len(FILES)
+    settled(upstream, len(FILES))
     upstream.reset_log()
     assert cli("pull", "ms:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120).returncode == 0
     assert content_requests(upstream) == []
