@@ -302,3 +302,16 @@ def test_prefetch_warms_the_cache(upstream: HubServer, mirror: HubServer, tmp_pa
 def _get_bytes(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as resp:
         return resp.read()
+
+
+def test_gated_and_private_repos_are_not_served(upstream: HubServer, mirror: HubServer, tmp_path: Path) -> None:
+    upstream.store.add_files("org/gated", {"w.safetensors": rng_bytes(13, 5000)})
+    upstream.store.set_gated("org/gated")
+    upstream.store.add_files("org/private", {"w.safetensors": rng_bytes(14, 5000)})
+    upstream.store.require_token("org/private", "hf_secret")
+    for repo, code in (("org/gated", 4), ("org/private", 3)):
+        proc = cli("pull", f"hf:{repo}", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / repo), timeout=120)
+        assert proc.returncode == code, proc.stderr
+        assert not (tmp_path / repo / "w.safetensors").exists()
+    assert json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["files"] == []
+    assert not any(r.authorization for r in upstream.log())  # the mirror sends no token upstream

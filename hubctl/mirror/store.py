@@ -126,6 +126,8 @@ class MirrorStore(RepoStore):
                 raise Unavailable(502, f"upstream: {err.message}") from err
             if not _SHA1.match(snapshot.commit):
                 raise Unavailable(502, f"upstream named no commit for {repo_id}@{revision}")
+            if self.upstream.restricted(repo_type, repo_id):
+                raise Unavailable(403, f"{repo_id} is gated or private upstream: this mirror serves public repos only")
             commit = self._held(repo_type, repo_id, snapshot.commit) or self._add(repo_type, snapshot)
             if not pinned:
                 self._refs[key] = (commit.sha, time.time())

@@ -5,14 +5,16 @@ guarantees (resume of partials, retries with backoff, rate-limit waits, endpoint
 upstreams were given, and no final file without a matching hash). Upstreams of one hub are tried in order;
 another hubctl mirror is an upstream like any hub (tiers).
 
-The mirror sends no token upstream (public repos only): its session has no credentials.
+The mirror sends no token upstream and serves public repos only: its session has no credentials, and a repo
+the hub marks gated or private is refused (`restricted`).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from hubctl.download.http import Session
+from hubctl.download.http import ProtocolError, Session, TransientError
 from hubctl.download.pull import list_snapshot
 from hubctl.download.sources.base import RemoteFile, Snapshot, get_source
 from hubctl.download.sources.endpoints import normalize_endpoint
@@ -35,6 +37,22 @@ class Upstream:
     def snapshot(self, repo_type: str, repo: str, revision: str) -> Snapshot:
         """The revision's commit and file list from the first upstream that can list it."""
         return list_snapshot(get_source(self.hub, repo_type), self.session, self.endpoints, repo, revision)[0]
+
+    def restricted(self, repo_type: str, repo: str) -> bool:
+        """Whether the hub marks the repo gated or private (HF's repo info; ModelScope refuses the listing itself).
+        Unknown (no endpoint answers the info) counts as restricted: the mirror serves public repos only."""
+        if self.hub != "hf":
+            return False
+        kind = "datasets" if repo_type == "dataset" else "models"
+        for endpoint in self.endpoints:
+            try:
+                response = self.session.request("GET", f"{endpoint}/api/{kind}/{repo}")
+                info = response.json(deadline=time.monotonic() + 60) if response.status == 200 else None
+            except (TransientError, ProtocolError, OSError):
+                continue
+            if isinstance(info, dict):
+                return bool(info.get("gated")) or bool(info.get("private"))
+        return True
 
     def fetch(self, repo_type: str, snapshot: Snapshot, remote: RemoteFile, final: Path) -> tuple[str, int]:
         """Download `remote` verified into `final`; (its sha256, body bytes received)."""
