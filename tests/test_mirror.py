@@ -315,3 +315,13 @@ def test_gated_and_private_repos_are_not_served(upstream: HubServer, mirror: Hub
         assert not (tmp_path / repo / "w.safetensors").exists()
     assert json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["files"] == []
     assert not any(r.authorization for r in upstream.log())  # the mirror sends no token upstream
+
+
+def test_a_mirror_is_the_upstream_of_another_mirror(upstream: HubServer, mirror: HubServer, tmp_path: Path) -> None:
+    hubs = {"hf": (mirror.endpoint,), "modelscope": (mirror.endpoint,)}
+    with open_mirror(hubs, tmp_path / "site") as site:
+        proc = cli("pull", "ms:org/m", "--endpoint", site.endpoint, "--dest", str(tmp_path / "o"), timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert tree_bytes(tmp_path / "o") == FILES
+        assert sum(r.bytes_sent for r in settled(upstream, len(FILES))) == SNAPSHOT_BYTES
+        assert len(content_requests(mirror)) == len(FILES)  # each tier fetched each file once
