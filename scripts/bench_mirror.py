@@ -121,7 +121,8 @@ def nginx(mirror: str, mirror_cdn_port: int, prefix: Path) -> Iterator[str]:
         + f"worker_processes 2;\nerror_log {prefix / 'error.log'} warn;\npid {prefix / 'nginx.pid'};\n"
         + f"events {{ worker_connections 1024; }}\nhttp {{ access_log off; {temp} include {prefix / 'site.conf'}; }}\n"
     )
-    proc = subprocess.Popen([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
+    proc = subprocess.Popen([binary, "-p", str(prefix), "-e", str(prefix / "error.log"),
+                             "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -238,7 +239,8 @@ def main() -> int:
     rows = run(args)
     print(f"\n{'setup':8} {'N':>3} {'upstream/snapshot':>18} {'wall s':>8} {'aggregate MB/s':>15}")
     for r in rows:
-        print(f"{r['setup']:8} {r['clients']:>3} {r['upstream_ratio']:>18.2f} {r['wall_s']:>8.2f} {r['aggregate_MBps']:>15.1f}")
+        print(f"{r['setup']:8} {r['clients']:>3} {r['upstream_ratio']:>18.2f} {r['wall_s']:>8.2f}"
+              f" {r['aggregate_MBps']:>15.1f}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

@@ -1,4 +1,5 @@
-"""The site mirror (issue 20): an upstream loopback hub with a request log, a mirror in front, clients of both protocols.
+"""The site mirror (issue 20): an upstream loopback hub with a request log, a mirror in front, clients of
+both protocols.
 
 Every test is bounded: client processes run under subprocess timeouts, the mirror under a bounded wait.
 """
@@ -187,7 +188,8 @@ def test_branch_resolution_cached_for_refs_ttl(upstream: HubServer, tmp_path: Pa
 
 
 def test_admin_listing_and_metrics(upstream: HubServer, mirror: HubServer, tmp_path: Path) -> None:
-    assert cli("pull", "hf:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120).returncode == 0
+    proc = cli("pull", "hf:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120)
+    assert proc.returncode == 0, proc.stderr
     cached = json.loads(_get(mirror.endpoint + "/api/mirror/cache"))
     assert cached["upstream_bytes"] == SNAPSHOT_BYTES and cached["bytes"] == SNAPSHOT_BYTES
     assert cached["misses"] == len(FILES)
@@ -294,7 +296,8 @@ def test_prefetch_warms_the_cache(upstream: HubServer, mirror: HubServer, tmp_pa
     assert result.failed == () and result.files == len(FILES)
     settled(upstream, len(FILES))
     upstream.reset_log()
-    assert cli("pull", "ms:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120).returncode == 0
+    proc = cli("pull", "ms:org/m", "--endpoint", mirror.endpoint, "--dest", str(tmp_path / "o"), timeout=120)
+    assert proc.returncode == 0, proc.stderr
     assert content_requests(upstream) == []
     assert prefetch(mirror, "hf:org/nothing").failed
 

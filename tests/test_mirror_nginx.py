@@ -54,12 +54,14 @@ def render(mirror: HubServer, prefix: Path, api: int, cdn: int) -> Path:
     site = (ROOT / "deploy" / "nginx" / "hubctl-mirror.conf").read_text()
     for token, value in {
         "@CACHE_DIR@": str(prefix / "cache"), "@MIRROR_HOST@": "127.0.0.1", "@MIRROR_API@": str(mirror.port),
-        "@MIRROR_CDN@": str(mirror.cdn_port), "@LISTEN_ADDR@": "127.0.0.1", "@LISTEN_API@": str(api), "@LISTEN_CDN@": str(cdn),
+        "@MIRROR_CDN@": str(mirror.cdn_port), "@LISTEN_ADDR@": "127.0.0.1",
+        "@LISTEN_API@": str(api), "@LISTEN_CDN@": str(cdn),
     }.items():
         site = site.replace(token, value)
     assert "@" not in "".join(line.partition("#")[0] for line in site.splitlines())
     (prefix / "hubctl-mirror.conf").write_text(site)
-    temp = " ".join(f"{name}_temp_path {prefix / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{name}_temp_path {prefix / name};" for name in kinds)
     conf = prefix / "nginx.conf"
     conf.write_text(
         ("user root;\n" if os.geteuid() == 0 else "")
@@ -86,8 +88,8 @@ def stack(tmp_path: Path) -> Iterator[tuple[HubServer, HubServer, Front]]:
                                                    tmp_path / "mirror") as mirror:
         api, cdn = _free_port(), _free_port()
         conf = render(mirror, prefix, api, cdn)
-        proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        argv = [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", "daemon off;"]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             _wait_listening(api, proc, prefix)
             yield upstream, mirror, Front(api, cdn)
