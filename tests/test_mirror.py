@@ -328,3 +328,14 @@ def test_a_mirror_is_the_upstream_of_another_mirror(upstream: HubServer, mirror:
         assert tree_bytes(tmp_path / "o") == FILES
         assert sum(r.bytes_sent for r in settled(upstream, len(FILES))) == SNAPSHOT_BYTES
         assert len(content_requests(mirror)) == len(FILES)  # each tier fetched each file once
+
+
+def test_concurrent_misses_of_a_ref_make_one_upstream_listing(upstream: HubServer, mirror: HubServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        shas = set(pool.map(lambda _: json.loads(_get(mirror.endpoint + "/api/models/org/m/revision/main"))["sha"],
+                            range(8)))
+    assert len(shas) == 1
+    listings = [r for r in upstream.log() if "/tree/" in r.path]
+    assert len(listings) == 1

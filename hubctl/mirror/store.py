@@ -40,6 +40,7 @@ from hubctl.server.wire import Reject, json_response
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_BRANCH = {"hf": "main", "modelscope": "master"}
+_LISTING_STRIPES = 64
 
 
 class Unavailable(Exception):
@@ -76,7 +77,7 @@ class MirrorStore(RepoStore):
         self._state.mkdir(parents=True, exist_ok=True)
         self._commits: dict[tuple[str, str, str], Commit] = {}
         self._refs: dict[tuple[str, str, str], tuple[str, float]] = _load_refs(self._state / "refs.json")
-        self._listing = threading.Lock()  # one upstream listing at a time per hub: misses of a ref coalesce
+        self._listings = tuple(threading.Lock() for _ in range(_LISTING_STRIPES))
 
     def repo(self, repo_id: str, repo_type: str | None = None) -> RepoView:
         repo_type = repo_type or "model"
@@ -100,19 +101,17 @@ class MirrorStore(RepoStore):
 
     def _commit(self, repo_type: str, repo_id: str, revision: str) -> Commit:
         key = (repo_type, repo_id, revision)
-        pinned = _SHA1.match(revision) is not None
-        held = self._held(repo_type, repo_id, revision) if pinned else None
-        if held is not None:
-            return held
-        ref = None if pinned else self._refs.get(key)
-        fresh = ref is not None and time.time() - ref[1] < self.refs_ttl
-        if ref is not None and (fresh or self.offline):
-            held = self._held(repo_type, repo_id, ref[0])
-            if held is not None:
-                return held
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         if self.offline or self.upstream is None:
             raise Unavailable(503, f"offline: {repo_id}@{revision} is not cached on this mirror")
-        with self._listing:
+        with self._listing_lock(key):
+            cached = self._cached(key)  # listed by the request this one waited for
+            if cached is not None:
+                return cached
+            pinned = _SHA1.match(revision) is not None
+            ref = None if pinned else self._refs.get(key)
             try:
                 snapshot = self.upstream.snapshot(repo_type, repo_id, revision)
             except NotFoundError:
@@ -133,6 +132,22 @@ class MirrorStore(RepoStore):
                 self._refs[key] = (commit.sha, time.time())
                 _save_json(self._state / "refs.json", [[*k, *v] for k, v in self._refs.items()])
         return commit
+
+    def _cached(self, key: tuple[str, str, str]) -> Commit | None:
+        """The commit for (type, repo, revision) without asking upstream: a held commit sha, or a ref resolved
+        less than refs_ttl ago (any age when offline)."""
+        repo_type, repo_id, revision = key
+        if _SHA1.match(revision):
+            return self._held(repo_type, repo_id, revision)
+        ref = self._refs.get(key)
+        if ref is None or not (self.offline or time.time() - ref[1] < self.refs_ttl):
+            return None
+        return self._held(repo_type, repo_id, ref[0])
+
+    def _listing_lock(self, key: tuple[str, str, str]) -> threading.Lock:
+        """Striped by (type, repo, revision): concurrent misses of one ref make one upstream listing, a slow listing
+        rarely holds up another repo's, and the number of locks stays fixed whatever names clients send."""
+        return self._listings[hash(key) % len(self._listings)]
 
     def _held(self, repo_type: str, repo_id: str, sha: str) -> Commit | None:
         commit = self._commits.get((repo_type, repo_id, sha))
