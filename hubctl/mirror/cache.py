@@ -95,6 +95,7 @@ class BlobCache:
         self.max_size = max_size
         self._pins: dict[str, int] = {}  # sha256 -> responses being sent from it: never evicted meanwhile
         self._used: dict[str, float] = {}  # sha256 -> last served (monotonic), for least-recently-used eviction
+        self._sizes: dict[str, int] | None = None  # sha256 -> size of every object, once max_size needs it
 
     def placeholder(self, key: str) -> Path:
         """Where a listed file points until served: ensure() swaps it for the verified object."""
@@ -185,8 +186,12 @@ class BlobCache:
         if self.max_size is None:
             return []
         with self._lock:
-            sizes = {p.name: p.stat().st_size for p in self.objects.iterdir() if _SHA256_NAME.match(p.name)}
+            if self._sizes is None:  # scanned once; kept current by _fetch and here
+                self._sizes = {p.name: p.stat().st_size for p in self.objects.iterdir() if _SHA256_NAME.match(p.name)}
+            sizes = self._sizes
             total = sum(sizes.values())
+            if total <= self.max_size:
+                return []
             gone = []
             for name in sorted(sizes, key=lambda n: self._used.get(n, 0.0)):
                 if total <= self.max_size:
@@ -194,7 +199,7 @@ class BlobCache:
                 if self._pins.get(name):
                     continue
                 (self.objects / name).unlink(missing_ok=True)
-                total -= sizes[name]
+                total -= sizes.pop(name)
                 gone.append(name)
                 self._used.pop(name, None)
             self.counters.evictions += len(gone)
@@ -251,6 +256,8 @@ class BlobCache:
         if key != sha256:
             _write_atomic(self.aliases / key, sha256)
         with self._lock:
+            if self._sizes is not None:
+                self._sizes[sha256] = dest.stat().st_size
             self._used[sha256] = time.monotonic()
             self._pins[sha256] = self._pins.get(sha256, 0) + 1  # held for the waiters (see ensure)
         self.evict()
