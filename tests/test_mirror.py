@@ -339,3 +339,17 @@ def test_concurrent_misses_of_a_ref_make_one_upstream_listing(upstream: HubServe
     assert len(shas) == 1
     listings = [r for r in upstream.log() if "/tree/" in r.path]
     assert len(listings) == 1
+
+
+def test_a_hostile_listing_is_refused_whole(tmp_path: Path) -> None:
+    from hostilehub import REPO, HostileServer, file_entry, json_answer
+
+    with HostileServer() as hostile:
+        escape = [file_entry(), file_entry("../escape.txt")]
+        hostile.scripts[f"/api/models/{REPO}/tree/"] = lambda h: h.send_raw(json_answer(escape))
+        with open_mirror({"hf": (hostile.endpoint,)}, tmp_path / "cache") as mirror:
+            with pytest.raises(urllib.error.HTTPError) as err:
+                _get(f"{mirror.endpoint}/api/models/{REPO}/revision/main")
+            assert err.value.code == 502 and "escape" in err.value.read().decode()
+            assert json.loads(_get(mirror.endpoint + "/api/mirror/cache"))["files"] == []
+            assert hostile.count("/resolve/") == 0  # nothing of that listing was fetched

@@ -12,10 +12,11 @@ the hub marks gated or private is refused (`restricted`).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from hubctl.download.http import ProtocolError, Session, TransientError
-from hubctl.download.pull import list_snapshot
+from hubctl.download.pull import checked_listing, list_snapshot
 from hubctl.download.sources.base import RemoteFile, Snapshot, get_source
 from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.transfer import Candidate, Options, download
@@ -36,7 +37,8 @@ class Upstream:
 
     def snapshot(self, repo_type: str, repo: str, revision: str) -> Snapshot:
         """The revision's commit and file list from the first upstream that can list it."""
-        return list_snapshot(get_source(self.hub, repo_type), self.session, self.endpoints, repo, revision)[0]
+        snapshot = list_snapshot(get_source(self.hub, repo_type), self.session, self.endpoints, repo, revision)[0]
+        return replace(snapshot, files=checked_listing(snapshot.files))  # safe names, each path once (IntegrityError)
 
     def restricted(self, repo_type: str, repo: str) -> bool:
         """Whether the hub marks the repo gated or private (HF's repo info; ModelScope refuses the listing itself).
