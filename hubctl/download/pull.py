@@ -107,6 +107,15 @@ class PullReport:
     def bytes_fetched(self) -> int:
         return sum(f.bytes_fetched for f in self.files)
 
+    def bytes_by_endpoint(self) -> dict[str, int]:
+        """Body bytes each endpoint delivered (issue 20: shows which files a mirror served)."""
+        out: dict[str, int] = {}
+        for f in self.files:
+            if f.endpoint and f.bytes_fetched:
+                name = redact_url(f.endpoint)
+                out[name] = out.get(name, 0) + f.bytes_fetched
+        return out
+
     @property
     def ok(self) -> bool:
         return not self.failed
@@ -147,6 +156,7 @@ class PullReport:
             "manifest": str(self.manifest) if self.manifest else None,
             "files": sorted(files + failed, key=lambda f: f["path"]),
             "bytes_fetched": self.bytes_fetched,
+            "bytes_by_endpoint": self.bytes_by_endpoint(),
             "seconds": round(self.seconds, 3),
         }
 

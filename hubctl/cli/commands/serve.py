@@ -1,4 +1,5 @@
-"""`hubctl serve`: local folders over the Hugging Face and ModelScope protocols, until SIGTERM or Ctrl-C."""
+"""`hubctl serve`: local folders over the Hugging Face and ModelScope protocols, or (--upstream) a verified
+pull-through mirror of the hubs (hubctl.mirror), until SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ app = typer.Typer()
 @app.command()
 def serve(
     folders: Annotated[
-        list[Path], typer.Argument(help="Model folders to serve, each as one repo.", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(help="Model folders to serve, each as one repo (none with --upstream).", show_default=False),
+    ] = None,
     repo: Annotated[
         list[str] | None,
         typer.Option(help="Repo id for each folder, in order (default: local/<folder name>).", show_default=False),
@@ -26,14 +28,42 @@ def serve(
     test_control: Annotated[
         bool, typer.Option("--test-control", hidden=True, help="Enable fault-injection routes (tests only).")
     ] = False,
+    upstream: Annotated[
+        list[str] | None,
+        typer.Option(help="Mirror a hub: hf=URL or ms=URL (repeatable; tried in order).", show_default=False),
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="The mirror's cache folder (with --upstream or --offline).", show_default=False)
+    ] = None,
+    refs_ttl: Annotated[float, typer.Option(min=0, help="Seconds a branch/tag resolution is reused.")] = 300.0,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Serve only what --cache holds; refs resolve to the last known commit.")
+    ] = False,
+    max_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Mirror cache limit in bytes (LRU eviction of whole files).", show_default=False),
+    ] = None,
+    prefetch: Annotated[
+        list[str] | None,
+        typer.Option(help="Warm the mirror: [hf:|ms:]REPO[@REV] (repeatable).", show_default=False),
+    ] = None,
 ) -> None:
-    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub)."""
+    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub), or mirror hubs."""
+    if upstream or offline:
+        from hubctl.mirror.cli import serve_mirror
+
+        serve_mirror(
+            folders, list(upstream or ()), cache, host, port, refs_ttl, offline, test_control, max_size, list(prefetch or ())
+        )
+        return
     import signal
     import threading
 
     from hubctl.download.sources.registry import HF, MODELSCOPE
     from hubctl.server import serve_folders
 
+    if not folders:
+        raise UsageError("give folders to serve, or --upstream hf=URL / ms=URL to mirror a hub")
     if repo and len(repo) != len(folders):
         raise UsageError(f"{len(repo)} --repo ids for {len(folders)} folders: give one per folder or none")
     pairs = []

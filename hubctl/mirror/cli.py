@@ -1,0 +1,64 @@
+"""`hubctl serve --upstream ...`: the mirror's command body, kept here so the CLI's edit stays one call."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from hubctl.errors import UsageError
+from hubctl.mirror import MirrorServer, open_mirror, parse_upstreams
+from hubctl.mirror.prefetch import parse_spec, prefetch
+
+
+def serve_mirror(
+    folders: list[Path] | None,
+    upstream: list[str],
+    cache: Path | None,
+    host: str,
+    port: int,
+    refs_ttl: float,
+    offline: bool,
+    control: bool = False,
+    max_size: int | None = None,
+    prefetch_specs: list[str] | None = None,
+) -> None:
+    """Run a mirror until SIGTERM or Ctrl-C."""
+    if folders:
+        raise UsageError("a mirror serves its upstreams: give either folders or --upstream/--offline, not both")
+    if cache is None:
+        raise UsageError("a mirror needs --cache DIR")
+    try:
+        upstreams = parse_upstreams(upstream)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if not upstreams and not offline:
+        raise UsageError("give --upstream hf=URL and/or --upstream ms=URL, or --offline")
+    for spec in prefetch_specs or ():
+        try:
+            parse_spec(spec)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    server = open_mirror(
+        upstreams, cache, host, port, refs_ttl=refs_ttl, offline=offline, max_size=max_size, control=control
+    )
+    for hub, urls in upstreams.items():
+        print(f"mirroring {hub} from {', '.join(urls)}")
+    mode = " (offline: cached content only)" if server.offline else ""
+    print(f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint}){mode}",
+          flush=True)
+    if prefetch_specs:
+        threading.Thread(target=_warm, args=(server, prefetch_specs), daemon=True, name="mirror-prefetch").start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+
+
+def _warm(server: MirrorServer, specs: list[str]) -> None:
+    for spec in specs:
+        result = prefetch(server, spec)
+        state = f"{len(result.failed)} failed: {result.failed[0]}" if result.failed else "all cached"
+        print(f"prefetch {spec}: {result.files} files at {result.commit or '?'}, {state}", flush=True)
