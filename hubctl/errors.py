@@ -39,7 +39,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.AUTH: "auth: 401/403, gated or private repo, missing or refused token",
     ExitCode.NETWORK: "network: every endpoint failed after retries (unreachable, 5xx, 429, stalls)",
     ExitCode.INTEGRITY: "integrity: bytes do not match the listed hash on any endpoint (also: HTML/empty/wrong-size "
-    "bodies, unsafe file names from the hub)",
+    "or compressed bodies, malformed listings, pagination loops, unsafe file names from the hub)",
     ExitCode.LOCAL_IO: "local I/O: not enough disk space, no space left mid-file (partial kept), permission, a "
     "symlink inside dest",
     ExitCode.LOCK_TIMEOUT: "lock timeout: another process held a file's lock longer than `--lock-timeout`",
