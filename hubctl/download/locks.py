@@ -106,9 +106,14 @@ class Lease:
                 fd = os.open(path, flags, 0o644)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "w") as f:
-            json.dump({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
-                       "since": time.time()}, f)
+        data = json.dumps({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
+                           "since": time.time()}).encode()
+        try:
+            view = memoryview(data)
+            while view:  # a few dozen bytes into a new file: os.write, no buffered file object per lease
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         return True
 
     def holder(self) -> dict:
