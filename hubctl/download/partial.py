@@ -149,7 +149,8 @@ class PartialFile:
         with _fences_lock:
             self._fence = _fences.get(str(path))
         self._fenced_at = time.monotonic()
-        if piece_size is None and self.journal.exists():
+        journal_seen = piece_size is not None or self.journal.exists()  # not looked for when pieces are asked
+        if piece_size is None and journal_seen:
             piece_size = self._journal_piece_size()
         self.piece_size = piece_size
         try:
@@ -159,6 +160,7 @@ class PartialFile:
             self.fd = _open_regular(path, os.O_RDWR | os.O_CREAT)
         self._jfd: int | None = None
         self.pieces = self._plan()
+        self._no_journal = not journal_seen and self._jfd is None  # then finish() has none to remove
 
     def _journal_piece_size(self) -> int | None:
         fd = _open_regular(self.journal, os.O_RDONLY)
@@ -234,7 +236,8 @@ class PartialFile:
         self.close()
         self.check_fence()
         os.replace(self.path, final)
-        self.journal.unlink(missing_ok=True)
+        if not self._no_journal:
+            self.journal.unlink(missing_ok=True)
 
     def check_fence(self) -> None:
         """Raise LeaseLost if this file's lease passed to another process (see the module docstring)."""
