@@ -11,7 +11,6 @@ import os
 import threading
 from typing import NamedTuple
 
-READ_SIZE = 8 << 20
 #: hash_range's reads: large enough for few syscalls, small enough to stay in the CPU caches between read and hash.
 RANGE_READ_SIZE = 1 << 20
 
