@@ -88,7 +88,6 @@ class Lease:
 
     def try_acquire(self) -> bool:
         """Take the lease if free or stale; never blocks for long."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(2):
             if self._create(self.path, self.token, self.generation):
                 _HEARTBEAT.add(self.path)
@@ -98,13 +97,23 @@ class Lease:
         return False
 
     def _create(self, path: Path, token: str, generation: int = 1) -> bool:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                fd = os.open(path, flags, 0o644)
+            except FileNotFoundError:  # the locks folder is made by the first lease that needs it, not per lease
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, flags, 0o644)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "w") as f:
-            json.dump({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
-                       "since": time.time()}, f)
+        data = json.dumps({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
+                           "since": time.time()}).encode()
+        try:
+            view = memoryview(data)
+            while view:  # a few dozen bytes into a new file: os.write, no buffered file object per lease
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         return True
 
     def holder(self) -> dict:

@@ -57,7 +57,7 @@ from hubctl.integrity.safepath import (
     local_path,
 )
 from hubctl.integrity.scan import hash_path
-from hubctl.integrity.stamps import Stamp, read_index, valid_stamp, write_stamp
+from hubctl.integrity.stamps import Stamp, StampLog, read_index, valid_stamp
 from hubctl.progress import Progress, Silent, human_size
 from hubctl.redact import clean, redact_url
 from hubctl.settings import Settings, current
@@ -231,9 +231,9 @@ def _lock_path(dest: Path, path: str) -> Path:
     return dest / STATE_DIR / "locks" / (hashlib.sha256(path.encode()).hexdigest()[:32] + ".lock")
 
 
-def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp]) -> FileResult | None:
+def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp], stamps: StampLog) -> FileResult | None:
     """The file under its final name, if it already has the expected content: a stamp still valid (in the
-    folder's `index`, which verify writes, or the file's own, which pull writes), or else a re-hash."""
+    folder's `index` with the pull logs, or an older per-file stamp), or else a re-hash (recorded in `stamps`)."""
     if not _has_valid_hash(remote):
         return None  # nothing to check the bytes against: never accepted
     final = dest / remote.path
@@ -248,7 +248,7 @@ def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp]) -> FileResu
         digests = hash_path(final, git_sha1=remote.git_sha1 is not None)
         if (remote.sha256 and digests.sha256 != remote.sha256) or (remote.git_sha1 and digests.git_sha1 != remote.git_sha1):
             return None
-        write_stamp(dest, remote.path, digests.sha256, digests.git_sha1 or None)
+        stamps.record(remote.path, digests.sha256, digests.git_sha1 or None)
         sha256, git_sha1 = digests.sha256, digests.git_sha1 or None
     else:
         if (remote.sha256 and stamp.sha256 != remote.sha256) or (remote.git_sha1 and stamp.git_sha1 != remote.git_sha1):
@@ -294,6 +294,7 @@ class _Run:
     fatal: list[HubctlError] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     index: dict[str, Stamp] = field(default_factory=dict)  # the folder's stamp index, read once
+    stamps: StampLog | None = None  # this pull's stamp log (stamps.py), folded into the index at the end
 
     def candidates(self, remote: RemoteFile) -> list[Candidate]:
         return [Candidate(e, self.source.file_url(e, self.snapshot, remote.path)) for e in self.health.ranked()]
@@ -317,15 +318,14 @@ class _Run:
         ppath = partial_path(final, remote.sha256 or remote.git_sha1 or "")
         set_fence(ppath, lease.still_held)
         try:
-            result = present(dest, remote, self.index)
+            result = present(dest, remote, self.index, self.stamps)
             if result is None:
                 self.progress.file_started(remote.path)
-                final.parent.mkdir(parents=True, exist_ok=True)
-                result = download(
+                result = download(  # the partial creates the file's folder if it is missing
                     self.session, remote, final, self.candidates(remote), self.options,
                     self.progress.advance, self.health.record,
                 )
-                write_stamp(dest, remote.path, result.sha256, result.git_sha1)
+                self.stamps.record(remote.path, result.sha256, result.git_sha1)
             else:
                 self.progress.advance(remote.size)
         except LeaseLost:
@@ -405,8 +405,14 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     files = [f for f in files if _has_valid_hash(f) or _hash_from_server(f)]
 
     index = read_index(dest)
+    stamps = StampLog(dest)
+    # Only names already on disk are worth a thread (a re-hash); a fresh folder's 3,000 absent names are checked
+    # here, since handing each lstat to a pool costs more than the lstat.
+    on_disk = [f for f in files if os.path.lexists(dest / f.path)]
     with ThreadPoolExecutor(max(1, request.workers), thread_name_prefix="hubctl-check") as pool:
-        checked = list(pool.map(lambda f: (f, present(dest, f, index)), files))
+        checked = list(pool.map(lambda f: (f, present(dest, f, index, stamps)), on_disk))
+    listed_on_disk = {id(f) for f in on_disk}
+    checked += [(f, None) for f in files if id(f) not in listed_on_disk]
     done = [r for _, r in checked if r is not None]
     # Largest first: the biggest file is the long pole, and small files fill the other workers around it.
     todo = sorted((f for f, r in checked if r is None), key=lambda f: -f.size)
@@ -416,13 +422,14 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     options = Options(connections=max(1, request.connections), multipart_threshold=settings.multipart_threshold,
                       piece_size=settings.piece_size, retries=settings.retries, fsync=request.fsync, settings=settings)
     run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done),
-               index=index, failed=[_unhashed(f) for f in unhashed])
+               index=index, stamps=stamps, failed=[_unhashed(f) for f in unhashed])
     total = sum(f.size for f in files)
     progress.start(total, total - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
     try:
         _download_all(run, todo)
     finally:
         progress.close()
+        stamps.close()  # one index write per pull, not a stamp file per file
 
     manifest_path = None
     if not run.failed:

@@ -389,7 +389,7 @@ class _Fetch:
         headers = {"Range": f"bytes={start}-{last}"} if ranged else {}
         response = self.locator.open(headers)
         expected = _check_response(response, piece, self.remote)
-        buffer = bytearray(BUFFER_SIZE)
+        buffer = bytearray(min(BUFFER_SIZE, max(1, expected)))  # a 2 KB file needs no zeroed 1 MiB buffer
         view = memoryview(buffer)
         remaining = expected
         window_start, window_bytes = time.monotonic(), 0
