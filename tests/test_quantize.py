@@ -474,14 +474,15 @@ def test_gpu_check_says_clearly_that_there_is_no_gpu_and_runs_nothing(tmp_path):
 
 
 _PEAK_RSS = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
+from hubctl.model.smoke import peak_rss
 from hubctl.quantize.pipeline import QuantizeOptions, preflight, quantize
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 options = QuantizeOptions(samples=4, seq_len=32, heldout_windows=1, check=False)
 predicted = preflight(src, out, options, "cpu")["memory_needed"]
 quantize(src, out, options)
-print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "predicted": predicted}))
+print(json.dumps({"peak": peak_rss(), "predicted": predicted}))
 """
 
 

@@ -107,6 +107,20 @@ def peak_memory(device: str) -> int:
         import torch
 
         return int(torch.cuda.max_memory_allocated())
+    return peak_rss()
+
+
+def peak_rss() -> int:
+    """This process's own peak resident set. Linux keeps ru_maxrss across fork and exec, so a process started
+    by a large parent (a test runner that loaded models) would report the parent's peak; VmHWM belongs to the
+    process's own address space. ru_maxrss where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

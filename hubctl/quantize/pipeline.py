@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import shutil
 import sys
 import time
@@ -24,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hubctl.model.smoke import peak_rss
 from hubctl.quantize.kernels import GroupChoice, Shape, choose_group_size
 from hubctl.quantize.loadback import model_perplexity
 from hubctl.quantize.options import QuantizeOptions, recorded, validate
@@ -118,7 +118,7 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     )
     _write(model, src, dst, packed, options, report, (eval_windows, nll[2]), device)
     report.seconds = time.monotonic() - started
-    report.peak_memory_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    report.peak_memory_bytes = peak_rss()
     return report
 
 
