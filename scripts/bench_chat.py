@@ -57,8 +57,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "Write a short story about a robot who learns to paint."
 DTYPES = {"fp32": "float32", "bf16": "bfloat16"}
 SIDES = ("hubctl", "plain", "cli")
-LABELS = {"hubctl": "hubctl run_smoke (in-process)", "plain": "plain transformers loop",
-          "cli": "hubctl chat --smoke (process)"}
+LABELS = {
+    "hubctl": "hubctl run_smoke (in-process)",
+    "plain": "plain transformers loop",
+    "cli": "hubctl chat --smoke (process)",
+}
 TTFT_TARGET, RATE_TARGET = 1.05, 0.95  # hubctl / plain
 NOISY = 0.05  # cores used by others during a run above which it is redone (2 cores: one job is ~1.0)
 
@@ -154,8 +157,9 @@ def plain_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Ca
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, DTYPES[dtype])).to(device).eval()
     messages = [{"role": "system", "content": DEFAULT_SYSTEM}, {"role": "user", "content": PROMPT}]
-    inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                           return_dict=True).to(device)
+    inputs = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    ).to(device)
     prompt_len = inputs["input_ids"].shape[1]
 
     class FirstToken(StoppingCriteria):
@@ -171,8 +175,13 @@ def plain_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Ca
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
         first = FirstToken()
         out: list = []
-        kwargs = dict(**inputs, max_new_tokens=max_new_tokens, do_sample=False, streamer=streamer,
-                      stopping_criteria=StoppingCriteriaList([first]))
+        kwargs = dict(
+            **inputs,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            streamer=streamer,
+            stopping_criteria=StoppingCriteriaList([first]),
+        )
         started = time.perf_counter()
         worker = threading.Thread(target=lambda: out.append(model.generate(**kwargs)))
         worker.start()
@@ -192,8 +201,23 @@ def plain_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Ca
 
 def cli_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Callable[[], tuple]:
     """`hubctl chat --smoke --json` as a whole process; its reported numbers (generation only)."""
-    argv = [sys.executable, "-m", "hubctl", "chat", str(folder), "--smoke", "--prompt", PROMPT, "--json",
-            "--max-new-tokens", str(max_new_tokens), "--dtype", dtype, "--device", device]
+    argv = [
+        sys.executable,
+        "-m",
+        "hubctl",
+        "chat",
+        str(folder),
+        "--smoke",
+        "--prompt",
+        PROMPT,
+        "--json",
+        "--max-new-tokens",
+        str(max_new_tokens),
+        "--dtype",
+        dtype,
+        "--device",
+        device,
+    ]
 
     def once() -> tuple:
         proc = subprocess.run(argv, capture_output=True, text=True)
@@ -223,9 +247,16 @@ class Row:
 
     def to_dict(self) -> dict:
         medians = {k: self.median(k) for k in ("ttft_s", "tokens_per_s", "tokens", "first_text_s", "other_cpu_s")}
-        return {"side": self.side, "label": LABELS[self.side], "dtype": self.dtype, "device": self.device,
-                "median": medians, "redone": self.redone, "noisy_kept": sum(r.noisy for r in self.runs),
-                "runs": [{k: v for k, v in asdict(r).items() if k != "text"} for r in self.runs]}
+        return {
+            "side": self.side,
+            "label": LABELS[self.side],
+            "dtype": self.dtype,
+            "device": self.device,
+            "median": medians,
+            "redone": self.redone,
+            "noisy_kept": sum(r.noisy for r in self.runs),
+            "runs": [{k: v for k, v in asdict(r).items() if k != "text"} for r in self.runs],
+        }
 
 
 def bench_dtype(folder: Path, dtype: str, device: str, args: argparse.Namespace) -> list[Row]:
@@ -249,9 +280,12 @@ def quiet_run(once: Callable[[], tuple], name: str, row: Row, args: argparse.Nam
         waited = wait_quiet(args.quiet_wait)
         run = measured(once)
         first = f", first text {run.first_text_s:.3f} s" if run.first_text_s is not None else ""
-        print(f"  {name} TTFT {run.ttft_s:.3f} s{first}, {run.tokens_per_s:6.2f} tok/s, {run.tokens} tokens, "
-              f"{run.seconds:.2f} s, wall {run.wall_s:.2f} s (load {run.load1:.2f}, other cpu "
-              f"{run.other_cpu_s:.2f} s, waited {waited:.0f} s){' NOISY' if run.noisy else ''}", flush=True)
+        print(
+            f"  {name} TTFT {run.ttft_s:.3f} s{first}, {run.tokens_per_s:6.2f} tok/s, {run.tokens} tokens, "
+            f"{run.seconds:.2f} s, wall {run.wall_s:.2f} s (load {run.load1:.2f}, other cpu "
+            f"{run.other_cpu_s:.2f} s, waited {waited:.0f} s){' NOISY' if run.noisy else ''}",
+            flush=True,
+        )
         if not run.noisy or attempt == args.retries:
             return run
         row.redone += 1
@@ -263,8 +297,12 @@ def ratios(rows: list[Row], side: str) -> dict[str, float | bool | None]:
     by = {r.side: r for r in rows}
     ttft = by[side].median("ttft_s") / by["plain"].median("ttft_s")
     rate = by[side].median("tokens_per_s") / by["plain"].median("tokens_per_s")
-    return {"ttft": ttft, "tokens_per_s": rate, "met": ttft <= TTFT_TARGET and rate >= RATE_TARGET,
-            "same_text": all(a.text == b.text for a, b in zip(by[side].runs, by["plain"].runs))}
+    return {
+        "ttft": ttft,
+        "tokens_per_s": rate,
+        "met": ttft <= TTFT_TARGET and rate >= RATE_TARGET,
+        "same_text": all(a.text == b.text for a, b in zip(by[side].runs, by["plain"].runs)),
+    }
 
 
 # ---------------------------------------------------------------- report
@@ -279,37 +317,54 @@ def machine() -> dict[str, object]:
         cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "?")
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {
-        "cores": os.cpu_count(), "ram_gb": round(mem_kib / 1e6, 1), "cpu": cpu,
-        "cpu_capability": torch.backends.cpu.get_cpu_capability(), "torch_threads": torch.get_num_threads(),
-        "gpu": gpu, "platform": platform.platform(), "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(mem_kib / 1e6, 1),
+        "cpu": cpu,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": gpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "versions": {d: metadata.version(d) for d in ("hubctl", "torch", "transformers")},
     }
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print(f"\nprompt {report['prompt']!r}, greedy, max {report['max_new_tokens']} new tokens, "
-          f"median of {report['runs']} runs")
-    print(f"{'side':<31} {'dtype':<5} {'dev':<4} {'TTFT s':>7} {'1st text s':>10} {'tok/s':>7} {'tokens':>6} "
-          f"{'other cpu s':>11} {'redone':>6} {'noisy':>5}")
+    print(
+        f"\nprompt {report['prompt']!r}, greedy, max {report['max_new_tokens']} new tokens, "
+        f"median of {report['runs']} runs"
+    )
+    print(
+        f"{'side':<31} {'dtype':<5} {'dev':<4} {'TTFT s':>7} {'1st text s':>10} {'tok/s':>7} {'tokens':>6} "
+        f"{'other cpu s':>11} {'redone':>6} {'noisy':>5}"
+    )
     for block in report["results"]:
         for row in block["rows"]:
             m = row["median"]
             first = f"{m['first_text_s']:.3f}" if m["first_text_s"] is not None else "-"
-            print(f"{row['label']:<31} {row['dtype']:<5} {row['device']:<4} {m['ttft_s']:>7.3f} {first:>10} "
-                  f"{m['tokens_per_s']:>7.2f} {m['tokens']:>6.0f} {m['other_cpu_s']:>11.2f} {row['redone']:>6} "
-                  f"{row['noisy_kept']:>5}")
+            print(
+                f"{row['label']:<31} {row['dtype']:<5} {row['device']:<4} {m['ttft_s']:>7.3f} {first:>10} "
+                f"{m['tokens_per_s']:>7.2f} {m['tokens']:>6.0f} {m['other_cpu_s']:>11.2f} {row['redone']:>6} "
+                f"{row['noisy_kept']:>5}"
+            )
         for side, r in block["ratios"].items():
             verdict = ("met" if r["met"] else "NOT met") if side == "hubctl" else "informational (cold process)"
-            print(f"  {side}/plain {block['dtype']}: TTFT {r['ttft']:.3f} (<= {TTFT_TARGET}), tokens/s "
-                  f"{r['tokens_per_s']:.3f} (>= {RATE_TARGET}): {verdict}; same text: {r['same_text']}")
+            print(
+                f"  {side}/plain {block['dtype']}: TTFT {r['ttft']:.3f} (<= {TTFT_TARGET}), tokens/s "
+                f"{r['tokens_per_s']:.3f} (>= {RATE_TARGET}): {verdict}; same text: {r['same_text']}"
+            )
     m = report["machine"]
-    print(f"machine: {m['cores']} cores ({m['torch_threads']} torch threads), {m['ram_gb']} GB RAM, {m['cpu']} "
-          f"({m['cpu_capability']}), GPU {m['gpu'] or 'none'}, {m['platform']}, Python {m['python']}, "
-          f"{m['date']}")
+    print(
+        f"machine: {m['cores']} cores ({m['torch_threads']} torch threads), {m['ram_gb']} GB RAM, {m['cpu']} "
+        f"({m['cpu_capability']}), GPU {m['gpu'] or 'none'}, {m['platform']}, Python {m['python']}, "
+        f"{m['date']}"
+    )
     print(f"versions: {m['versions']}")
-    print("TTFT: prompt in -> first new token; 1st text: first non-empty streamed text (plain side); "
-          "tokens/s: (tokens-1)/(seconds-TTFT); the target (issue 4) applies to the in-process hubctl row.")
+    print(
+        "TTFT: prompt in -> first new token; 1st text: first non-empty streamed text (plain side); "
+        "tokens/s: (tokens-1)/(seconds-TTFT); the target (issue 4) applies to the in-process hubctl row."
+    )
 
 
 def doc_table(report: dict[str, Any]) -> str:
@@ -319,10 +374,21 @@ def doc_table(report: dict[str, Any]) -> str:
         for row in block["rows"]:
             m = row["median"]
             first = f"{m['first_text_s']:.3f}" if m["first_text_s"] is not None else ""
-            rows.append([row["label"], row["dtype"], row["device"], f"{m['ttft_s']:.3f}", first,
-                         f"{m['tokens_per_s']:.2f}", f"{m['tokens']:.0f}", f"{row['redone']}/{row['noisy_kept']}"])
-    return benchdoc.table(["side", "dtype", "device", "TTFT s", "first text s", "tokens/s", "tokens",
-                           "redone/noisy runs"], rows)
+            rows.append(
+                [
+                    row["label"],
+                    row["dtype"],
+                    row["device"],
+                    f"{m['ttft_s']:.3f}",
+                    first,
+                    f"{m['tokens_per_s']:.2f}",
+                    f"{m['tokens']:.0f}",
+                    f"{row['redone']}/{row['noisy_kept']}",
+                ]
+            )
+    return benchdoc.table(
+        ["side", "dtype", "device", "TTFT s", "first text s", "tokens/s", "tokens", "redone/noisy runs"], rows
+    )
 
 
 def doc_notes(report: dict[str, Any]) -> list[str]:
@@ -330,9 +396,11 @@ def doc_notes(report: dict[str, Any]) -> list[str]:
     lines = []
     for block in report["results"]:
         r = block["ratios"]["hubctl"]
-        lines.append(f"{block['dtype']}: hubctl / plain TTFT {r['ttft']:.2f} (target ≤ {TTFT_TARGET}), tokens/s "
-                     f"{r['tokens_per_s']:.2f} (target ≥ {RATE_TARGET}): {'met' if r['met'] else 'NOT met'}; "
-                     f"same text: {r['same_text']}.")
+        lines.append(
+            f"{block['dtype']}: hubctl / plain TTFT {r['ttft']:.2f} (target ≤ {TTFT_TARGET}), tokens/s "
+            f"{r['tokens_per_s']:.2f} (target ≥ {RATE_TARGET}): {'met' if r['met'] else 'NOT met'}; "
+            f"same text: {r['same_text']}."
+        )
     m = report["machine"]
     return [
         " ".join(lines),
@@ -349,15 +417,19 @@ def doc_notes(report: dict[str, Any]) -> list[str]:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dtype", action="append", choices=sorted(DTYPES),
-                        help="repeatable (default: fp32 and bf16)")
+    parser.add_argument("--dtype", action="append", choices=sorted(DTYPES), help="repeatable (default: fp32 and bf16)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side (the median is reported)")
     parser.add_argument("--max-new-tokens", type=int, default=128)
-    parser.add_argument("--no-cli", dest="cli", action="store_false",
-                        help="skip the whole-process `hubctl chat --smoke` row")
-    parser.add_argument("--quiet-wait", type=float, default=120.0,
-                        help="before each run, wait up to this many seconds for other jobs to leave the CPU")
+    parser.add_argument(
+        "--no-cli", dest="cli", action="store_false", help="skip the whole-process `hubctl chat --smoke` row"
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="before each run, wait up to this many seconds for other jobs to leave the CPU",
+    )
     parser.add_argument("--retries", type=int, default=3, help="redo a run this often if another job used the CPU")
     parser.add_argument("--model", type=Path, help="model folder (default: build/reuse SmolLM2-135M-Instruct)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
@@ -384,12 +456,24 @@ def main() -> int:
     results = []
     for dtype in args.dtype:
         rows = bench_dtype(folder, dtype, device, args)
-        results.append({"dtype": dtype, "device": device, "rows": [r.to_dict() for r in rows],
-                         "ratios": {s: ratios(rows, s) for s in ("hubctl", "cli") if any(r.side == s for r in rows)}})
+        results.append(
+            {
+                "dtype": dtype,
+                "device": device,
+                "rows": [r.to_dict() for r in rows],
+                "ratios": {s: ratios(rows, s) for s in ("hubctl", "cli") if any(r.side == s for r in rows)},
+            }
+        )
         if device == "cuda":
             torch.cuda.empty_cache()
-    report = {"machine": machine(), "model": str(folder), "prompt": PROMPT, "max_new_tokens": args.max_new_tokens,
-              "runs": args.runs, "results": results}
+    report = {
+        "machine": machine(),
+        "model": str(folder),
+        "prompt": PROMPT,
+        "max_new_tokens": args.max_new_tokens,
+        "runs": args.runs,
+        "results": results,
+    }
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -31,14 +31,25 @@ def in_process(loaded, max_tokens: int) -> dict:
     times: list[float] = []
     started = time.perf_counter()
     ids, _ = fit(loaded.tokenizer, Conversation(), PROMPT, loaded.context, max_tokens)
-    reply = generate(loaded, ids, Sampling(max_new_tokens=max_tokens, greedy=True),
-                     on_text=lambda _: times.append(time.perf_counter()))
+    reply = generate(
+        loaded,
+        ids,
+        Sampling(max_new_tokens=max_tokens, greedy=True),
+        on_text=lambda _: times.append(time.perf_counter()),
+    )
     return measure(started, times, reply.tokens)
 
 
 def through_api(address: tuple, max_tokens: int) -> dict:
-    body = json.dumps({"messages": [{"role": "user", "content": PROMPT}], "max_tokens": max_tokens,
-                       "temperature": 0, "stream": True, "stream_options": {"include_usage": True}}).encode()
+    body = json.dumps(
+        {
+            "messages": [{"role": "user", "content": PROMPT}],
+            "max_tokens": max_tokens,
+            "temperature": 0,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+    ).encode()
     times: list[float] = []
     tokens = 0
     started = time.perf_counter()
@@ -59,8 +70,11 @@ def through_api(address: tuple, max_tokens: int) -> dict:
 
 def measure(started: float, times: list[float], tokens: int) -> dict:
     decode = times[-1] - times[0] if len(times) > 1 else 0.0
-    return {"ttft_s": times[0] - started if times else float("nan"), "tokens": tokens,
-            "tokens_per_s": (tokens - 1) / decode if decode > 0 and tokens > 1 else 0.0}
+    return {
+        "ttft_s": times[0] - started if times else float("nan"),
+        "tokens": tokens,
+        "tokens_per_s": (tokens - 1) / decode if decode > 0 and tokens > 1 else 0.0,
+    }
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -103,20 +117,31 @@ def main() -> int:
     finally:
         server.shutdown()
         server.server_close()
-    result = {"model": str(args.model), "device": loaded.device, "dtype": loaded.dtype, "runs": args.runs,
-              "max_tokens": args.max_tokens, "in_process": local, "api": served}
+    result = {
+        "model": str(args.model),
+        "device": loaded.device,
+        "dtype": loaded.dtype,
+        "runs": args.runs,
+        "max_tokens": args.max_tokens,
+        "in_process": local,
+        "api": served,
+    }
     for key, best in (("ttft_s", min), ("tokens_per_s", max)):
         a, b = median(local, key), median(served, key)
         result[f"median_{key}"] = {"in_process": a, "api": b, "api_over_in_process": b / a if a else None}
         a, b = best(r[key] for r in local), best(r[key] for r in served)
         result[f"best_{key}"] = {"in_process": a, "api": b, "api_over_in_process": b / a if a else None}
-    print(f"{loaded.folder.name} on {loaded.device} ({loaded.dtype}), {args.runs} runs, "
-          f"{local[0]['tokens']} tokens in-process / {served[0]['tokens']} through the API")
+    print(
+        f"{loaded.folder.name} on {loaded.device} ({loaded.dtype}), {args.runs} runs, "
+        f"{local[0]['tokens']} tokens in-process / {served[0]['tokens']} through the API"
+    )
     for stat in ("median", "best"):
         for key, unit in (("ttft_s", "s"), ("tokens_per_s", "tokens/s")):
             m = result[f"{stat}_{key}"]
-            print(f"  {stat:6} {key:13} in-process {m['in_process']:.4f} {unit}   API {m['api']:.4f} {unit}   "
-                  f"API/in-process {m['api_over_in_process']:.3f}")
+            print(
+                f"  {stat:6} {key:13} in-process {m['in_process']:.4f} {unit}   API {m['api']:.4f} {unit}   "
+                f"API/in-process {m['api_over_in_process']:.3f}"
+            )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

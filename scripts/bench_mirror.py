@@ -45,8 +45,11 @@ def make_snapshot(folder: Path, size_mb: float) -> dict[str, str]:
     """One large LFS file, a few medium ones and small config files; returns path -> sha256."""
     rng = random.Random(20)
     big = int(size_mb * (1 << 20) * 0.6)
-    files = {"config.json": b'{"model_type": "llama"}\n', "tokenizer.json": rng.randbytes(300_000),
-             "model-00001.safetensors": rng.randbytes(big)}
+    files = {
+        "config.json": b'{"model_type": "llama"}\n',
+        "tokenizer.json": rng.randbytes(300_000),
+        "model-00001.safetensors": rng.randbytes(big),
+    }
     rest = int(size_mb * (1 << 20)) - sum(len(v) for v in files.values())
     for i in range(4):
         files[f"shards/part-{i}.safetensors"] = rng.randbytes(max(rest // 4, 1))
@@ -90,8 +93,10 @@ def content_bytes(upstream: str) -> int:
     log = control(upstream, "__log")
     assert isinstance(log, list)
     return sum(
-        r["bytes_sent"] for r in log
-        if r["method"] == "GET" and r["status"] in (200, 206)
+        r["bytes_sent"]
+        for r in log
+        if r["method"] == "GET"
+        and r["status"] in (200, 206)
         and (r["origin"] == "cdn" or "/resolve/" in r["path"] or "/repo?" in r["path"])
     )
 
@@ -108,9 +113,15 @@ def nginx(mirror: str, mirror_cdn_port: int, prefix: Path) -> Iterator[str]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     api, cdn = free_port(), free_port()
     site = (ROOT / "deploy" / "nginx" / "hubctl-mirror.conf").read_text()
-    values = {"@CACHE_DIR@": str(prefix / "cache"), "@MIRROR_HOST@": "127.0.0.1",
-              "@MIRROR_API@": mirror.rsplit(":", 1)[1], "@MIRROR_CDN@": str(mirror_cdn_port),
-              "@LISTEN_ADDR@": "127.0.0.1", "@LISTEN_API@": str(api), "@LISTEN_CDN@": str(cdn)}
+    values = {
+        "@CACHE_DIR@": str(prefix / "cache"),
+        "@MIRROR_HOST@": "127.0.0.1",
+        "@MIRROR_API@": mirror.rsplit(":", 1)[1],
+        "@MIRROR_CDN@": str(mirror_cdn_port),
+        "@LISTEN_ADDR@": "127.0.0.1",
+        "@LISTEN_API@": str(api),
+        "@LISTEN_CDN@": str(cdn),
+    }
     for token, value in values.items():
         site = site.replace(token, value)
     prefix.mkdir(parents=True, exist_ok=True)
@@ -121,8 +132,19 @@ def nginx(mirror: str, mirror_cdn_port: int, prefix: Path) -> Iterator[str]:
         + f"worker_processes 2;\nerror_log {prefix / 'error.log'} warn;\npid {prefix / 'nginx.pid'};\n"
         + f"events {{ worker_connections 1024; }}\nhttp {{ access_log off; {temp} include {prefix / 'site.conf'}; }}\n"
     )
-    proc = subprocess.Popen([binary, "-p", str(prefix), "-e", str(prefix / "error.log"),
-                             "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
+    proc = subprocess.Popen(
+        [
+            binary,
+            "-p",
+            str(prefix),
+            "-e",
+            str(prefix / "error.log"),
+            "-c",
+            str(prefix / "nginx.conf"),
+            "-g",
+            "daemon off;",
+        ]
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -144,9 +166,26 @@ def wave(endpoint: str, n: int, work: Path, expected: dict[str, str]) -> float:
     env = {**os.environ, "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1", "NO_PROXY": "127.0.0.1,localhost"}
     dests = [work / f"client{i}" for i in range(n)]
     start = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, "-m", "hubctl", "pull", f"hf:{REPO_ID}", "--endpoint", endpoint,
-                               "--dest", str(d), "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for d in dests]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hubctl",
+                "pull",
+                f"hf:{REPO_ID}",
+                "--endpoint",
+                endpoint,
+                "--dest",
+                str(d),
+                "--quiet",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for d in dests
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=CLIENT_TIMEOUT)
         if proc.returncode:
@@ -175,16 +214,25 @@ def run(args: argparse.Namespace) -> list[dict]:
                 control(upstream, "__faults", pace)
             for n in args.counts:
                 for setup in args.setups:
-                    urllib.request.urlopen(urllib.request.Request(f"{upstream}/__reset", data=b"", method="POST"),
-                                           timeout=30).close()
+                    urllib.request.urlopen(
+                        urllib.request.Request(f"{upstream}/__reset", data=b"", method="POST"), timeout=30
+                    ).close()
                     if args.throttle_mbps:
                         control(upstream, "__faults", pace)
                     run_dir = tmp / f"{setup}-{n}"
                     wall = one(setup, n, upstream, run_dir, expected, serve)
                     got = content_bytes(upstream)
-                    rows.append({"setup": setup, "clients": n, "snapshot_bytes": snapshot, "upstream_bytes": got,
-                                 "upstream_ratio": round(got / snapshot, 2), "wall_s": round(wall, 2),
-                                 "aggregate_MBps": round(n * snapshot / wall / 1e6, 1)})
+                    rows.append(
+                        {
+                            "setup": setup,
+                            "clients": n,
+                            "snapshot_bytes": snapshot,
+                            "upstream_bytes": got,
+                            "upstream_ratio": round(got / snapshot, 2),
+                            "wall_s": round(wall, 2),
+                            "aggregate_MBps": round(n * snapshot / wall / 1e6, 1),
+                        }
+                    )
                     print(json.dumps(rows[-1]), flush=True)
                     shutil.rmtree(run_dir, ignore_errors=True)
     finally:
@@ -239,8 +287,10 @@ def main() -> int:
     rows = run(args)
     print(f"\n{'setup':8} {'N':>3} {'upstream/snapshot':>18} {'wall s':>8} {'aggregate MB/s':>15}")
     for r in rows:
-        print(f"{r['setup']:8} {r['clients']:>3} {r['upstream_ratio']:>18.2f} {r['wall_s']:>8.2f}"
-              f" {r['aggregate_MBps']:>15.1f}")
+        print(
+            f"{r['setup']:8} {r['clients']:>3} {r['upstream_ratio']:>18.2f} {r['wall_s']:>8.2f}"
+            f" {r['aggregate_MBps']:>15.1f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

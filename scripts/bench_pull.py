@@ -181,8 +181,10 @@ def hub(folder: Path, throttle_mbps: float | None) -> Iterator[str]:
                 endpoint = line.split()[0].removeprefix("HF_ENDPOINT=")
                 if throttle_mbps:
                     pace = [{"kind": "slow", "match": "", "times": -1, "delay": (64 << 10) / (throttle_mbps * 1e6)}]
-                    urllib.request.urlopen(urllib.request.Request(
-                        f"{endpoint}/__faults", data=json.dumps(pace).encode(), method="POST"), timeout=30).close()
+                    urllib.request.urlopen(
+                        urllib.request.Request(f"{endpoint}/__faults", data=json.dumps(pace).encode(), method="POST"),
+                        timeout=30,
+                    ).close()
                 yield endpoint
                 return
         raise RuntimeError("hubctl serve printed no endpoint in time")
@@ -217,11 +219,26 @@ class Setup:
 
 def client_command(tool: str, setup: Setup, dest: Path, home: Path) -> tuple[list[str], dict[str, str]]:
     """argv and env of one run; every run gets fresh cache/config homes under `home`."""
-    env = {**os.environ, **CLIENT_ENV, "HF_HOME": str(home / "hf"), "MODELSCOPE_CACHE": str(home / "ms-cache"),
-           "MODELSCOPE_HOME": str(home / "ms-home")}
+    env = {
+        **os.environ,
+        **CLIENT_ENV,
+        "HF_HOME": str(home / "hf"),
+        "MODELSCOPE_CACHE": str(home / "ms-cache"),
+        "MODELSCOPE_HOME": str(home / "ms-home"),
+    }
     if tool == "hubctl":
-        argv = [sys.executable, "-m", "hubctl", "pull", f"hf:{REPO_ID}", "--endpoint", setup.endpoint,
-                "--dest", str(dest), "--quiet"]
+        argv = [
+            sys.executable,
+            "-m",
+            "hubctl",
+            "pull",
+            f"hf:{REPO_ID}",
+            "--endpoint",
+            setup.endpoint,
+            "--dest",
+            str(dest),
+            "--quiet",
+        ]
         argv += ["--workers", str(setup.workers)] if setup.workers else []
         argv += ["--connections", str(setup.connections)] if setup.connections else []
         return argv, env
@@ -279,7 +296,7 @@ def run_once(tool: str, setup: Setup, scratch: Path, expected: dict[str, tuple[i
     argv, env = client_command(tool, setup, dest, home)
     cpu = cpu_of_children()
     started = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     cpu = cpu_of_children() - cpu
     if proc.returncode != 0:
@@ -292,8 +309,11 @@ def run_once(tool: str, setup: Setup, scratch: Path, expected: dict[str, tuple[i
     result.wall.append(wall)
     result.cpu.append(cpu)
     result.seconds.append(float(proc.stdout.split()[-1]) if tool in ("hf", "ms") else wall)
-    print(f"  {LABELS[tool]:<36} {result.seconds[-1]:7.2f} s (process {wall:.2f} s, cpu {cpu:.2f} s, "
-          f"load {os.getloadavg()[0]:.1f}), verified", flush=True)
+    print(
+        f"  {LABELS[tool]:<36} {result.seconds[-1]:7.2f} s (process {wall:.2f} s, cpu {cpu:.2f} s, "
+        f"load {os.getloadavg()[0]:.1f}), verified",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------- report
@@ -339,8 +359,13 @@ def summary(results: dict[str, Result], total: int) -> dict[str, object]:
     for tool, res in results.items():
         med = res.median
         tools[tool] = {
-            "label": LABELS[tool], "runs_s": res.seconds, "process_s": res.wall, "cpu_s": res.cpu,
-            "errors": res.errors, "median_s": med, "gb_per_s": total / 1e9 / med if med else None,
+            "label": LABELS[tool],
+            "runs_s": res.seconds,
+            "process_s": res.wall,
+            "cpu_s": res.cpu,
+            "errors": res.errors,
+            "median_s": med,
+            "gb_per_s": total / 1e9 / med if med else None,
             "median_process_s": statistics.median(res.wall) if med else None,
             "median_cpu_s": statistics.median(res.cpu) if med else None,
             "vs_hubctl": med / base if med and base else None,
@@ -360,8 +385,10 @@ def summary(results: dict[str, Result], total: int) -> dict[str, object]:
 
 def print_report(report: dict[str, object]) -> None:
     m, repo, s = report["machine"], report["repo"], report["summary"]
-    print(f"\nrepo: {repo['files']} files, {repo['bytes'] / 1e9:.2f} GB (scale {repo['scale']}), "
-          f"median of {report['runs']} runs; hubctl settings {report['hubctl_settings']}")
+    print(
+        f"\nrepo: {repo['files']} files, {repo['bytes'] / 1e9:.2f} GB (scale {repo['scale']}), "
+        f"median of {report['runs']} runs; hubctl settings {report['hubctl_settings']}"
+    )
     print(f"{'tool':<36} {'median s':>9} {'GB/s':>6} {'x hubctl':>9} {'process s':>10} {'cpu s':>6}  runs (s)")
     for t in s["tools"].values():
         if t["median_s"] is None:
@@ -369,8 +396,10 @@ def print_report(report: dict[str, object]) -> None:
             continue
         runs = " ".join(f"{x:.2f}" for x in t["runs_s"])
         ratio = f"{t['vs_hubctl']:.2f}" if t["vs_hubctl"] else "-"
-        print(f"{t['label']:<36} {t['median_s']:>9.2f} {t['gb_per_s']:>6.2f} {ratio:>9} "
-              f"{t['median_process_s']:>10.2f} {t['median_cpu_s']:>6.2f}  {runs}")
+        print(
+            f"{t['label']:<36} {t['median_s']:>9.2f} {t['gb_per_s']:>6.2f} {ratio:>9} "
+            f"{t['median_process_s']:>10.2f} {t['median_cpu_s']:>6.2f}  {runs}"
+        )
     for key, text, target, ok in (
         ("faster_official_over_hubctl", "faster official client / hubctl", ">= 1.5", lambda r: r >= 1.5),
         ("faster_official_over_hubctl_process", "  same, whole processes", ">= 1.5", lambda r: r >= 1.5),
@@ -405,8 +434,13 @@ def run_small(args: argparse.Namespace, tools: list[str]) -> int:
                         run_once(tool, setup, scratch, expected, rows[count][tool])
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    report = {"machine": machine(), "case": "small", "file_size": SMALL_CASE_SIZE, "runs": args.runs,
-              "summary": small_summary(rows)}
+    report = {
+        "machine": machine(),
+        "case": "small",
+        "file_size": SMALL_CASE_SIZE,
+        "runs": args.runs,
+        "summary": small_summary(rows),
+    }
     print_small_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -421,14 +455,27 @@ def small_summary(rows: dict[int, dict[str, Result]]) -> dict[str, object]:
         for tool, res in results.items():
             med = res.median
             cpu = statistics.median(res.cpu) if med else None
-            table.append({"files": count, "tool": tool, "label": LABELS[tool], "median_s": med,
-                          "median_cpu_s": cpu, "files_per_s": count / med if med else None,
-                          "ms_per_file": 1000 * med / count if med else None,
-                          "cpu_ms_per_file": 1000 * cpu / count if cpu else None, "errors": res.errors})
+            table.append(
+                {
+                    "files": count,
+                    "tool": tool,
+                    "label": LABELS[tool],
+                    "median_s": med,
+                    "median_cpu_s": cpu,
+                    "files_per_s": count / med if med else None,
+                    "ms_per_file": 1000 * med / count if med else None,
+                    "cpu_ms_per_file": 1000 * cpu / count if cpu else None,
+                    "errors": res.errors,
+                }
+            )
     ours = [(r["files"], r["median_s"], r["median_cpu_s"]) for r in table if r["tool"] == "hubctl" and r["median_s"]]
     marginal = [
-        {"from": a[0], "to": b[0], "wall_ms_per_file": 1000 * (b[1] - a[1]) / (b[0] - a[0]),
-         "cpu_ms_per_file": 1000 * (b[2] - a[2]) / (b[0] - a[0])}
+        {
+            "from": a[0],
+            "to": b[0],
+            "wall_ms_per_file": 1000 * (b[1] - a[1]) / (b[0] - a[0]),
+            "cpu_ms_per_file": 1000 * (b[2] - a[2]) / (b[0] - a[0]),
+        }
         for a, b in zip(ours, ours[1:])
     ]
     last = ours[-1] if ours else None
@@ -437,7 +484,8 @@ def small_summary(rows: dict[int, dict[str, Result]]) -> dict[str, object]:
         "hubctl_marginal": marginal,
         "hubctl_seconds_at_3000": last[1] * 3000 / last[0] if last else None,
         "hubctl_growth": marginal[-1]["wall_ms_per_file"] / marginal[0]["wall_ms_per_file"]
-        if len(marginal) > 1 and marginal[0]["wall_ms_per_file"] > 0 else None,
+        if len(marginal) > 1 and marginal[0]["wall_ms_per_file"] > 0
+        else None,
     }
 
 
@@ -449,22 +497,32 @@ def print_small_report(report: dict[str, object]) -> None:
         if r["median_s"] is None:
             print(f"{r['files']:>6} {r['label']:<36} FAILED  {r['errors'][0] if r['errors'] else 'no runs'}")
             continue
-        print(f"{r['files']:>6} {r['label']:<36} {r['median_s']:>7.2f} {r['median_cpu_s']:>6.2f} "
-              f"{r['files_per_s']:>8.0f} {r['ms_per_file']:>8.3f} {r['cpu_ms_per_file']:>11.3f}")
+        print(
+            f"{r['files']:>6} {r['label']:<36} {r['median_s']:>7.2f} {r['median_cpu_s']:>6.2f} "
+            f"{r['files_per_s']:>8.0f} {r['ms_per_file']:>8.3f} {r['cpu_ms_per_file']:>11.3f}"
+        )
     for mg in s["hubctl_marginal"]:
-        print(f"hubctl marginal, {mg['from']} -> {mg['to']} files: {mg['wall_ms_per_file']:.3f} ms wall, "
-              f"{mg['cpu_ms_per_file']:.3f} ms CPU per file")
+        print(
+            f"hubctl marginal, {mg['from']} -> {mg['to']} files: {mg['wall_ms_per_file']:.3f} ms wall, "
+            f"{mg['cpu_ms_per_file']:.3f} ms CPU per file"
+        )
     checks = (
         ("hubctl seconds for 3,000 files", s["hubctl_seconds_at_3000"], "< 2.0", lambda v: v < 2.0),
-        ("hubctl marginal CPU ms per file", s["hubctl_marginal"][-1]["cpu_ms_per_file"] if s["hubctl_marginal"]
-         else None, "< 0.5", lambda v: v < 0.5),
+        (
+            "hubctl marginal CPU ms per file",
+            s["hubctl_marginal"][-1]["cpu_ms_per_file"] if s["hubctl_marginal"] else None,
+            "< 0.5",
+            lambda v: v < 0.5,
+        ),
         ("per-file growth (last / first marginal)", s["hubctl_growth"], "<= 1.25", lambda v: v <= 1.25),
     )
     for text, value, target, ok in checks:
         verdict = "n/a" if value is None else ("met" if ok(value) else "NOT met")
         print(f"{text:<40} {f'{value:.3f}' if value is not None else 'n/a':>8}  (target {target}: {verdict})")
-    print(f"machine: {m['cores']} cores, {m['platform']}, Python {m['python']}, {m['date']}; load "
-          f"{os.getloadavg()[0]:.1f} (shared machine: wall times are noisy, CPU seconds less so)")
+    print(
+        f"machine: {m['cores']} cores, {m['platform']}, Python {m['python']}, {m['date']}; load "
+        f"{os.getloadavg()[0]:.1f} (shared machine: wall times are noisy, CPU seconds less so)"
+    )
 
 
 def small_doc_table(report: dict[str, object]) -> str:
@@ -475,16 +533,26 @@ def small_doc_table(report: dict[str, object]) -> str:
             why = r["errors"][0] if r["errors"] else "no runs"
             rows.append([r["files"], r["label"], f"failed: {why}", "", "", ""])
             continue
-        rows.append([r["files"], r["label"], f"{r['median_s']:.2f}", f"{r['median_cpu_s']:.2f}",
-                     f"{r['files_per_s']:.0f}", f"{r['cpu_ms_per_file']:.3f}"])
+        rows.append(
+            [
+                r["files"],
+                r["label"],
+                f"{r['median_s']:.2f}",
+                f"{r['median_cpu_s']:.2f}",
+                f"{r['files_per_s']:.0f}",
+                f"{r['cpu_ms_per_file']:.3f}",
+            ]
+        )
     return benchdoc.table(["files", "tool", "s", "CPU s", "files/s", "CPU ms/file"], rows)
 
 
 def small_doc_notes(report: dict[str, object], args: argparse.Namespace) -> list[str]:
     """hubctl's marginal per-file cost between counts, the targets, and where the destinations were."""
     s = report["summary"]
-    margins = "; ".join(f"{m['from']} -> {m['to']} files: {m['wall_ms_per_file']:.3f} ms wall, "
-                        f"{m['cpu_ms_per_file']:.3f} ms CPU" for m in s["hubctl_marginal"])
+    margins = "; ".join(
+        f"{m['from']} -> {m['to']} files: {m['wall_ms_per_file']:.3f} ms wall, {m['cpu_ms_per_file']:.3f} ms CPU"
+        for m in s["hubctl_marginal"]
+    )
     at_3000 = f"{s['hubctl_seconds_at_3000']:.2f} s" if s["hubctl_seconds_at_3000"] else "n/a"
     return [
         f"hubctl's marginal cost per file: {margins or 'n/a (one count)'}. Targets: 3,000 files in under 2 s "
@@ -508,16 +576,26 @@ def doc_table(report: dict[str, object]) -> str:
         if t["median_s"] is None:
             rows.append([t["label"], "failed: " + (t["errors"][0] if t["errors"] else "no runs"), "", "", "", ""])
             continue
-        rows.append([t["label"], f"{t['median_s']:.2f}", f"{t['gb_per_s']:.2f}", f"{t['vs_hubctl']:.2f}",
-                     f"{t['median_process_s']:.2f}", f"{t['median_cpu_s']:.2f}"])
+        rows.append(
+            [
+                t["label"],
+                f"{t['median_s']:.2f}",
+                f"{t['gb_per_s']:.2f}",
+                f"{t['vs_hubctl']:.2f}",
+                f"{t['median_process_s']:.2f}",
+                f"{t['median_cpu_s']:.2f}",
+            ]
+        )
     return benchdoc.table(["tool", "median s", "GB/s", "× hubctl", "process s", "CPU s"], rows)
 
 
 def doc_notes(report: dict[str, object]) -> list[str]:
     """The ratios against the targets, the repo and the versions."""
     s, repo, m = report["summary"], report["repo"], report["machine"]
-    settings = ", ".join(f"{k.replace('_', ' ')} {v >> 20 if v >= 1 << 20 else v}{' MiB' * (v >= 1 << 20)}"
-                         for k, v in report["hubctl_settings"].items())
+    settings = ", ".join(
+        f"{k.replace('_', ' ')} {v >> 20 if v >= 1 << 20 else v}{' MiB' * (v >= 1 << 20)}"
+        for k, v in report["hubctl_settings"].items()
+    )
 
     def ratio(key: str) -> str:
         return f"{s[key]:.2f}" if s[key] else "n/a"
@@ -528,7 +606,8 @@ def doc_notes(report: dict[str, object]) -> list[str]:
         f"hubctl / curl = {ratio('hubctl_over_curl')} (target ≤ 1.3).",
         f"Repo: {repo['files']} files, {repo['bytes'] / 1e9:.2f} GB (scale {repo['scale']:g}); median of "
         f"{report['runs']} runs; hubctl: {settings}. {report['note']} Versions: "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + ".",
     ]
 
 
@@ -538,20 +617,34 @@ def doc_notes(report: dict[str, object]) -> list[str]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="size factor of the large files (1.0 = ~2 GB)")
-    parser.add_argument("--case", choices=("large", "small"), default="large",
-                        help="large: the ~2 GB repo; small: many 2 KB files in one folder")
-    parser.add_argument("--small-counts", default="300,1000,3000",
-                        help="small case: file counts; hubctl runs at each (per-file growth), the others at the last")
+    parser.add_argument(
+        "--case",
+        choices=("large", "small"),
+        default="large",
+        help="large: the ~2 GB repo; small: many 2 KB files in one folder",
+    )
+    parser.add_argument(
+        "--small-counts",
+        default="300,1000,3000",
+        help="small case: file counts; hubctl runs at each (per-file growth), the others at the last",
+    )
     parser.add_argument("--runs", type=int, help="runs per tool, the median is reported (default: 3 large, 1 small)")
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--workers", type=int, help="hubctl pull --workers (default: hubctl's)")
     parser.add_argument("--connections", type=int, help="hubctl pull --connections (default: hubctl's)")
-    parser.add_argument("--throttle-mbps", type=float,
-                        help="cap every connection at this many MB/s (a CDN's per-connection limit); default: none")
+    parser.add_argument(
+        "--throttle-mbps",
+        type=float,
+        help="cap every connection at this many MB/s (a CDN's per-connection limit); default: none",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     benchdoc.add_arguments(parser)
-    parser.add_argument("--scratch", type=Path, default=BENCH_DIR / "run",
-                        help="where the clients' destinations go (e.g. on tmpfs, to take the disk out of a run)")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=BENCH_DIR / "run",
+        help="where the clients' destinations go (e.g. on tmpfs, to take the disk out of a run)",
+    )
     args = parser.parse_args()
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.small_counts = sorted({int(c) for c in args.small_counts.split(",") if c.strip()})
@@ -593,8 +686,8 @@ def main() -> int:
         "summary": summary(results, total),
         "throttle_mbps_per_connection": args.throttle_mbps,
         "note": "hub and clients share the machine (loopback); the source repo is in the page cache "
-                "(the hub hashes it at start); destinations start empty with no dirty pages (os.sync)."
-                + (f" Every connection capped at {args.throttle_mbps:g} MB/s." if args.throttle_mbps else ""),
+        "(the hub hashes it at start); destinations start empty with no dirty pages (os.sync)."
+        + (f" Every connection capped at {args.throttle_mbps:g} MB/s." if args.throttle_mbps else ""),
     }
     print_report(report)
     if args.json:

@@ -56,7 +56,10 @@ def peak_rss_of(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, 
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
-            sys.exit(f"{' '.join(cmd[:5])}... failed (exit {proc.returncode}):\n{err.read().decode(errors='replace')[-3000:]}")
+            sys.exit(
+                f"{' '.join(cmd[:5])}... failed (exit {proc.returncode}):\n"
+                f"{err.read().decode(errors='replace')[-3000:]}"
+            )
         return seconds, usage.ru_maxrss * 1024, out.read().decode()
 
 
@@ -99,14 +102,19 @@ def dense_model(checkpoint: Path, source: Path):
     for name, tensor in stored.items():
         if name.endswith(".qweight"):
             prefix = name[: -len(".qweight")]
-            state[f"{prefix}.weight"] = unpack({k: stored[f"{prefix}.{k}"] for k in ("qweight", "qzeros", "scales", "g_idx")})
+            state[f"{prefix}.weight"] = unpack(
+                {k: stored[f"{prefix}.{k}"] for k in ("qweight", "qzeros", "scales", "g_idx")}
+            )
         elif not name.endswith((".qzeros", ".scales", ".g_idx")):
             state[name] = tensor.float()
     model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
     missing, unexpected = model.load_state_dict(state, strict=False)
     tied = {"lm_head.weight"} if model.config.tie_word_embeddings else set()
     if unexpected or set(missing) - tied:
-        sys.exit(f"{checkpoint}: does not fit {source.name}: missing {sorted(set(missing) - tied)[:5]}, unexpected {unexpected[:5]}")
+        sys.exit(
+            f"{checkpoint}: does not fit {source.name}: missing {sorted(set(missing) - tied)[:5]}, "
+            f"unexpected {unexpected[:5]}"
+        )
     model.tie_weights()
     return model.eval()
 
@@ -120,8 +128,12 @@ def loaded_perplexity(folder: Path, heldout: list[list[int]], device: str) -> fl
     return model_perplexity(loaded.model, heldout)
 
 
-LABELS = {"source": "source (its own weights)", "hubctl": "hubctl quantize", "gptqmodel": "GPTQModel",
-          "hubctl_rtn_in_process": "round-to-nearest int4 (hubctl's in-process report: its own held-out windows)"}
+LABELS = {
+    "source": "source (its own weights)",
+    "hubctl": "hubctl quantize",
+    "gptqmodel": "GPTQModel",
+    "hubctl_rtn_in_process": "round-to-nearest int4 (hubctl's in-process report: its own held-out windows)",
+}
 
 
 def doc_table(result: dict) -> str:
@@ -130,8 +142,15 @@ def doc_table(result: dict) -> str:
     rows = []
     for name, label in LABELS.items():
         runs = result["seconds"].get(name)
-        timing = ([", ".join(f"{x:.1f}" for x in runs), f"{result['median_seconds'][name]:.1f}",
-                   f"{result['median_peak_rss_gb'][name]:.2f} GB"] if runs else ["", "", ""])
+        timing = (
+            [
+                ", ".join(f"{x:.1f}" for x in runs),
+                f"{result['median_seconds'][name]:.1f}",
+                f"{result['median_peak_rss_gb'][name]:.2f} GB",
+            ]
+            if runs
+            else ["", "", ""]
+        )
         ratio = f"{ppl[name] / source:.3f}" if name != "hubctl_rtn_in_process" else ""
         rows.append([label, *timing, f"{ppl[name]:.2f}", ratio])
     return benchdoc.table(["tool", "runs (s)", "median s", "peak RSS", "perplexity", "× source"], rows)
@@ -150,7 +169,8 @@ def doc_notes(result: dict) -> list[str]:
         f"hubctl / GPTQModel: **{result['speedup_hubctl_vs_gptqmodel']:.2f}x faster** (medians), perplexity "
         f"{result['hubctl_gptq_over_source']:.3f}x the source against {result['gptqmodel_over_source']:.3f}x. "
         f"Loaded as users load it (transformers + optimum + gptqmodel, bf16), first {CHECK_WINDOWS} windows: "
-        + "; ".join(f"{n} {c['loaded']:.2f} (dense {c['dense_fp32']:.2f})" for n, c in cross.items()) + ".",
+        + "; ".join(f"{n} {c['loaded']:.2f} (dense {c['dense_fp32']:.2f})" for n, c in cross.items())
+        + ".",
         f"{result['model']} on {result['device']}; {result['samples']} calibration windows of {result['seq_len']} "
         f"tokens (sha256 {result['calibration_sha256'][:12]}…, the same for both tools); perplexity on "
         f"{result['heldout_tokens']:,} held-out tokens, fp32; {result['runs']} runs per tool, alternating. "
@@ -179,11 +199,32 @@ def main() -> int:
     if args.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     tools = {
-        "hubctl": lambda out: [sys.executable, "-m", "hubctl", "quantize", str(args.model), "--out", str(out),
-                               "--samples", str(args.samples), "--seq-len", str(args.seq_len),
-                               "--device", args.device, "--no-check", "--json"],
-        "gptqmodel": lambda out: [sys.executable, __file__, "--_gptqmodel", str(args.model), str(out),
-                                  str(windows_file), args.device],
+        "hubctl": lambda out: [
+            sys.executable,
+            "-m",
+            "hubctl",
+            "quantize",
+            str(args.model),
+            "--out",
+            str(out),
+            "--samples",
+            str(args.samples),
+            "--seq-len",
+            str(args.seq_len),
+            "--device",
+            args.device,
+            "--no-check",
+            "--json",
+        ],
+        "gptqmodel": lambda out: [
+            sys.executable,
+            __file__,
+            "--_gptqmodel",
+            str(args.model),
+            str(out),
+            str(windows_file),
+            args.device,
+        ],
     }
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in tools}
     report = None
@@ -203,7 +244,11 @@ def main() -> int:
 
     from hubctl.quantize.pipeline import model_perplexity
 
-    ppl = {"source": model_perplexity(AutoModelForCausalLM.from_pretrained(args.model, dtype="float32").eval().to(args.device), heldout)}
+    ppl = {
+        "source": model_perplexity(
+            AutoModelForCausalLM.from_pretrained(args.model, dtype="float32").eval().to(args.device), heldout
+        )
+    }
     for name in tools:
         ppl[name] = model_perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), heldout)
     ppl["hubctl_rtn_in_process"] = report["perplexity"]["rtn_int4"]
@@ -211,13 +256,24 @@ def main() -> int:
     # The cross-check: on the first CHECK_WINDOWS windows, each checkpoint as users load it (gptqmodel's CPU
     # kernel takes ~20 s per window here, so not all 90) against its dense evaluation.
     check = heldout[:CHECK_WINDOWS]
-    cross = {name: {"loaded": round(loaded_perplexity(args.work / f"{name}-0", check, args.device), 3),
-                    "dense_fp32": round(model_perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), check), 3)}
-             for name in tools}
+    cross = {
+        name: {
+            "loaded": round(loaded_perplexity(args.work / f"{name}-0", check, args.device), 3),
+            "dense_fp32": round(
+                model_perplexity(dense_model(args.work / f"{name}-0", args.model).to(args.device), check), 3
+            ),
+        }
+        for name in tools
+    }
     med = {name: (statistics.median(s for s, _ in r), statistics.median(p for _, p in r)) for name, r in runs.items()}
     result = {
-        "device": args.device, "model": args.model.name, "samples": args.samples, "seq_len": args.seq_len,
-        "runs": args.runs, "heldout_tokens": sum(len(w) for w in heldout), "calibration_sha256": cal_digest,
+        "device": args.device,
+        "model": args.model.name,
+        "samples": args.samples,
+        "seq_len": args.seq_len,
+        "runs": args.runs,
+        "heldout_tokens": sum(len(w) for w in heldout),
+        "calibration_sha256": cal_digest,
         "seconds": {k: [round(s, 2) for s, _ in v] for k, v in runs.items()},
         "median_seconds": {k: round(v[0], 2) for k, v in med.items()},
         "median_peak_rss_gb": {k: round(v[1] / 1e9, 3) for k, v in med.items()},

@@ -112,8 +112,17 @@ def run_h11(folder: str, ready: multiprocessing.Queue) -> None:
                     check_fields(segments, query)
                     host = headers.get("Host") or f"127.0.0.1:{ports[origin]}"
                     name = urlsplit(f"//{host}").hostname or "127.0.0.1"
-                    req = Request(origin, event.method.decode(), target, segments, query, headers, body,
-                                  f"http://{host}", f"http://{name}:{ports['cdn']}")
+                    req = Request(
+                        origin,
+                        event.method.decode(),
+                        target,
+                        segments,
+                        query,
+                        headers,
+                        body,
+                        f"http://{host}",
+                        f"http://{name}:{ports['cdn']}",
+                    )
                     response = respond(req)
                 except Refusal as refused:
                     response = json_response(refused.status, {"error": refused.reason})

@@ -118,8 +118,9 @@ def hc_small(big: str, size: int, small: str, count: int) -> int:
 
 
 def u3_get(pool: urllib3.HTTPConnectionPool, target: str, buf: memoryview, headers: dict[str, str], raw: bool) -> int:
-    resp = pool.urlopen("GET", target, headers=headers, preload_content=False, redirect=False, retries=False,
-                        decode_content=False)
+    resp = pool.urlopen(
+        "GET", target, headers=headers, preload_content=False, redirect=False, retries=False, decode_content=False
+    )
     assert resp.status in (200, 206), resp.status
     reader = resp._fp if raw else resp  # _fp: the http.client response underneath (zero-copy readinto)
     got = 0
@@ -198,7 +199,7 @@ def main() -> int:
             for _ in range(args.runs):
                 for workload in ("large", "ranges", "small"):
                     for name, fns in VARIANTS.items():
-                        wall, cpu, got = measure(lambda: fns[workload](big, size, small, args.small))
+                        wall, cpu, got = measure(lambda f=fns[workload]: f(big, size, small, args.small))
                         expected = size if workload != "small" else 2048 * args.small
                         assert got == expected, (name, workload, got, expected)
                         results[name].setdefault(workload, []).append((wall, cpu))
@@ -206,8 +207,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(10)
     report = {}
-    print(f"loopback, {args.size_mb} MiB body, {args.small} small requests, median of {args.runs} runs; "
-          f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (client process CPU only)")
+    print(
+        f"loopback, {args.size_mb} MiB body, {args.small} small requests, median of {args.runs} runs; "
+        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (client process CPU only)"
+    )
     print(f"{'variant':<24} {'workload':<8} {'wall s':>7} {'cpu s':>7} {'GB/s | req/s':>13} {'cpu vs http.client':>19}")
     for workload in ("large", "ranges", "small"):
         base_cpu = statistics.median(c for _, c in results["http.client"][workload])
@@ -215,11 +218,17 @@ def main() -> int:
             wall = statistics.median(w for w, _ in results[name][workload])
             cpu = statistics.median(c for _, c in results[name][workload])
             rate = (args.small / wall) if workload == "small" else size / 1e9 / wall
-            report.setdefault(name, {})[workload] = {"wall_s": wall, "cpu_s": cpu, "rate": rate,
-                                                     "cpu_ratio": cpu / base_cpu if base_cpu else None}
+            report.setdefault(name, {})[workload] = {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "rate": rate,
+                "cpu_ratio": cpu / base_cpu if base_cpu else None,
+            }
             unit = "req/s" if workload == "small" else "GB/s"
-            print(f"{name:<24} {workload:<8} {wall:>7.3f} {cpu:>7.3f} {rate:>8.2f} {unit:<5}"
-                  f" {cpu / base_cpu if base_cpu else 0:>18.2f}x")
+            print(
+                f"{name:<24} {workload:<8} {wall:>7.3f} {cpu:>7.3f} {rate:>8.2f} {unit:<5}"
+                f" {cpu / base_cpu if base_cpu else 0:>18.2f}x"
+            )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

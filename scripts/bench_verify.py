@@ -94,7 +94,7 @@ def write_file(path: Path, size: int, base: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         for i, offset in enumerate(range(0, size, BLOCK)):
-            block = (hashlib.sha256(f"{path.name}/{i}".encode()).digest() + base[32:])[:min(BLOCK, size - offset)]
+            block = (hashlib.sha256(f"{path.name}/{i}".encode()).digest() + base[32:])[: min(BLOCK, size - offset)]
             fh.write(block)
             digest.update(block)
     return digest.hexdigest()
@@ -108,8 +108,10 @@ def build(folder: Path, layout: list[tuple[str, int]]) -> dict[str, tuple[int, s
     stamp = folder.with_name(folder.name + ".stamp.json")
     if stamp.is_file():
         expected = {p: (s, h) for p, s, h in json.loads(stamp.read_text())}
-        if [(p, s) for p, (s, _) in expected.items()] == layout and default_path(folder).is_file() and all(
-            (folder / p).is_file() and (folder / p).stat().st_size == s for p, s in layout
+        if (
+            [(p, s) for p, (s, _) in expected.items()] == layout
+            and default_path(folder).is_file()
+            and all((folder / p).is_file() and (folder / p).stat().st_size == s for p, s in layout)
         ):
             return expected
     print(f"building {folder} ({sum(s for _, s in layout) / 1e9:.2f} GB, {len(layout)} files)...", flush=True)
@@ -118,8 +120,9 @@ def build(folder: Path, layout: list[tuple[str, int]]) -> dict[str, tuple[int, s
     base = random.Random(SEED).randbytes(BLOCK)
     expected = {p: (s, write_file(folder / p, s, base)) for p, s in layout}
     files = [ManifestFile(p, s, h) for p, (s, h) in expected.items()]
-    write_manifest(Manifest(source="local", repo=None, revision=None, commit=None, files=tuple(files)),
-                   default_path(folder))
+    write_manifest(
+        Manifest(source="local", repo=None, revision=None, commit=None, files=tuple(files)), default_path(folder)
+    )
     checksums(folder).write_text("".join(f"{h}  {p}\n" for p, (_, h) in expected.items()))
     stamp.write_text(json.dumps([[p, s, h] for p, (s, h) in expected.items()]))
     return expected
@@ -181,9 +184,13 @@ class Series:
             samples.pop()
 
     def to_dict(self, total: int | None = None) -> dict[str, object]:
-        out: dict[str, object] = {"median_s": round(self.median, 4), "runs_s": [round(s, 4) for s in self.seconds],
-                                  "cpu_s": [round(c, 3) for c in self.cpu],
-                                  "other_cpu_s": [round(c, 3) for c in self.other_cpu], "load_1min": self.load}
+        out: dict[str, object] = {
+            "median_s": round(self.median, 4),
+            "runs_s": [round(s, 4) for s in self.seconds],
+            "cpu_s": [round(c, 3) for c in self.cpu],
+            "other_cpu_s": [round(c, 3) for c in self.other_cpu],
+            "load_1min": self.load,
+        }
         if total:
             out["gb_per_s"] = round(total / 1e9 / self.median, 3)
         return out
@@ -191,7 +198,9 @@ class Series:
 
 def own_cpu() -> float:
     """CPU seconds of this process and its reaped children."""
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def machine_busy() -> float:
@@ -214,7 +223,7 @@ def measure(series: Series) -> Iterator[None]:
 def time_process(series: Series, argv: list[str], cwd: Path | None = None) -> None:
     """Time one whole process; a failure aborts the benchmark (a wrong verdict must not produce a number)."""
     with measure(series):
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed ({proc.returncode}): {(proc.stdout + proc.stderr).strip()[-500:]}")
 
@@ -233,8 +242,9 @@ def time_hashlib(series: Series, folder: Path, expected: dict[str, tuple[int, st
         sys.exit(f"hashlib loop: wrong sha256 for {bad[:3]}")
 
 
-def bench_folder(folder: Path, expected: dict[str, tuple[int, str]], runs: int,
-                 retries: int) -> tuple[dict[str, Series], int]:
+def bench_folder(
+    folder: Path, expected: dict[str, tuple[int, str]], runs: int, retries: int
+) -> tuple[dict[str, Series], int]:
     """`runs` round-robin rounds; a round another job disturbed is redone, at most `retries` times (the machine
     is shared: a neighbour's burst would otherwise decide the median). Disturbed rounds kept are flagged."""
     series = {t: Series(t) for t in ("hubctl", "sha256sum", "hashlib")}
@@ -244,9 +254,12 @@ def bench_folder(folder: Path, expected: dict[str, tuple[int, str]], runs: int,
         time_process(series["sha256sum"], ["sha256sum", "-c", "--quiet", str(checksums(folder))], cwd=folder)
         time_process(series["hubctl"], [*HUBCTL, str(folder), "--quiet"])
         disturbed = any(s.other_cpu[-1] > BUSY_SHARE * s.seconds[-1] * (os.cpu_count() or 1) for s in series.values())
-        print(f"  {folder.name} run {len(series['hubctl'].seconds)}/{runs}: "
-              + ", ".join(f"{t} {s.seconds[-1]:.2f} s (other cpu {s.other_cpu[-1]:.1f} s)" for t, s in series.items())
-              + (" DISTURBED" + (", redone" if redone < retries else ", kept") if disturbed else ""), flush=True)
+        print(
+            f"  {folder.name} run {len(series['hubctl'].seconds)}/{runs}: "
+            + ", ".join(f"{t} {s.seconds[-1]:.2f} s (other cpu {s.other_cpu[-1]:.1f} s)" for t, s in series.items())
+            + (" DISTURBED" + (", redone" if redone < retries else ", kept") if disturbed else ""),
+            flush=True,
+        )
         if disturbed and redone < retries:
             redone += 1
             for s in series.values():
@@ -307,38 +320,56 @@ def summarize(name: str, series: dict[str, Series], total: int, files: int, core
     }
 
 
-LABELS = {"hubctl": "hubctl verify --quiet (process)", "sha256sum": "sha256sum -c (process, 1 thread)",
-          "hashlib": "hashlib loop, 1 MiB reads (1 core)"}
+LABELS = {
+    "hubctl": "hubctl verify --quiet (process)",
+    "sha256sum": "sha256sum -c (process, 1 thread)",
+    "hashlib": "hashlib loop, 1 MiB reads (1 core)",
+}
 
 
 def print_report(report: dict[str, object]) -> None:
     m = report["machine"]
-    print(f"\nwarm page cache, median of {report['runs']} runs, scale {report['scale']}; before: "
-          f"{report['warm']['resident']}; after: {report['resident_after']}")
+    print(
+        f"\nwarm page cache, median of {report['runs']} runs, scale {report['scale']}; before: "
+        f"{report['warm']['resident']}; after: {report['resident_after']}"
+    )
     print(f"{'folder':<22} {'tool':<36} {'median s':>8} {'GB/s':>5} {'cpu s':>5} {'other':>5} {'load':>4}  runs (s)")
     for name, f in report["folders"].items():
         label = f"{name} ({f['files']} f, {f['bytes'] / 1e9:.2f} GB)"
         for tool, t in f["tools"].items():
             runs = " ".join(f"{x:.2f}" for x in t["runs_s"])
-            print(f"{label:<22} {LABELS[tool]:<36} {t['median_s']:>8.2f} {t['gb_per_s']:>5.2f} "
-                  f"{statistics.median(t['cpu_s']):>5.2f} {max(t['other_cpu_s']):>5.2f} {max(t['load_1min']):>4.1f}  {runs}")
+            print(
+                f"{label:<22} {LABELS[tool]:<36} {t['median_s']:>8.2f} {t['gb_per_s']:>5.2f} "
+                f"{statistics.median(t['cpu_s']):>5.2f} {max(t['other_cpu_s']):>5.2f} "
+                f"{max(t['load_1min']):>4.1f}  {runs}"
+            )
             label = ""
-    print("(cpu s: median CPU of the tool; other: max CPU seconds used by anything else during a run; "
-          "load: max 1-min load at run start, our previous run included)")
+    print(
+        "(cpu s: median CPU of the tool; other: max CPU seconds used by anything else during a run; "
+        "load: max 1-min load at run start, our previous run included)"
+    )
     for name, f in report["folders"].items():
         verdict = "met" if f["ratio"] >= f["target"] else "NOT met"
-        print(f"{name}: {f['target_text']} = {f['ratio']:.3f} (target >= {f['target']}: {verdict}); "
-              f"hubctl / sha256sum = {f['hubctl_over_sha256sum']:.2f}; {f['rounds_redone']} disturbed round(s) redone")
+        print(
+            f"{name}: {f['target_text']} = {f['ratio']:.3f} (target >= {f['target']}: {verdict}); "
+            f"hubctl / sha256sum = {f['hubctl_over_sha256sum']:.2f}; {f['rounds_redone']} disturbed round(s) redone"
+        )
     ms = {t: s["median_s"] * 1e3 for t, s in report["quick"].items()}
     verdict = {t: "met" if v < QUICK_TARGET_S * 1e3 else "NOT met" for t, v in ms.items()}
-    print(f"quick ({QUICK_FILES} unchanged files): process {ms['process']:.0f} ms ({verdict['process']}), "
-          f"in-process call {ms['in_process']:.1f} ms ({verdict['in_process']}); "
-          f"startup floor (python + {FLOOR_IMPORTS}) {ms['startup_floor']:.0f} ms")
-    print(f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}, Python {m['python']}, "
-          f"{m['openssl']}, hubctl {m['hubctl']}, {m['sha256sum']}, {m['date']}")
+    print(
+        f"quick ({QUICK_FILES} unchanged files): process {ms['process']:.0f} ms ({verdict['process']}), "
+        f"in-process call {ms['in_process']:.1f} ms ({verdict['in_process']}); "
+        f"startup floor (python + {FLOOR_IMPORTS}) {ms['startup_floor']:.0f} ms"
+    )
+    print(
+        f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}, Python {m['python']}, "
+        f"{m['openssl']}, hubctl {m['hubctl']}, {m['sha256sum']}, {m['date']}"
+    )
     share = report["other_cpu_share"]
-    print(f"other CPU during the timed runs: {100 * share:.1f}% of the machine"
-          + (" (BUSY: another job shared it; numbers are pessimistic)" if share > BUSY_SHARE else " (quiet)"))
+    print(
+        f"other CPU during the timed runs: {100 * share:.1f}% of the machine"
+        + (" (BUSY: another job shared it; numbers are pessimistic)" if share > BUSY_SHARE else " (quiet)")
+    )
 
 
 def doc_table(report: dict[str, object]) -> str:
@@ -354,13 +385,25 @@ def doc_table(report: dict[str, object]) -> str:
         ceiling = f"{cores} cores × one-core" if name == "multi" else "one-core"
         verdict = "met" if f["ratio"] >= f["target"] else "NOT met"
         others = [f"{tools[t]['median_s']:.2f} s, {tools[t]['gb_per_s']:.2f} GB/s" for t in ("sha256sum", "hashlib")]
-        rows.append([label, f"{hub['median_s']:.2f} s ({runs}), {hub['gb_per_s']:.2f} GB/s", *others,
-                     f"**{f['ratio']:.3f}** × ({ceiling}); target ≥ {f['target']}: {verdict}"])
+        rows.append(
+            [
+                label,
+                f"{hub['median_s']:.2f} s ({runs}), {hub['gb_per_s']:.2f} GB/s",
+                *others,
+                f"**{f['ratio']:.3f}** × ({ceiling}); target ≥ {f['target']}: {verdict}",
+            ]
+        )
     ms = {t: s["median_s"] * 1e3 for t, s in report["quick"].items()}
     met = all(ms[t] < QUICK_TARGET_S * 1e3 for t in ("process", "in_process"))
-    rows.append([f"`--quick`, {QUICK_FILES:,} unchanged files",
-                 f"**{ms['process']:.0f} ms** as a process; {ms['in_process']:.0f} ms in-process", "", "",
-                 f"target < {QUICK_TARGET_S * 1e3:.0f} ms: {'met (both)' if met else 'NOT met'}"])
+    rows.append(
+        [
+            f"`--quick`, {QUICK_FILES:,} unchanged files",
+            f"**{ms['process']:.0f} ms** as a process; {ms['in_process']:.0f} ms in-process",
+            "",
+            "",
+            f"target < {QUICK_TARGET_S * 1e3:.0f} ms: {'met (both)' if met else 'NOT met'}",
+        ]
+    )
     return benchdoc.table(["folder", "hubctl verify", "sha256sum -c", "hashlib loop (1 core)", "hubctl / target"], rows)
 
 
@@ -374,7 +417,7 @@ def doc_notes(report: dict[str, object]) -> list[str]:
         f"Median of {report['runs']} runs (`--quick`: of {max(report['runs'], QUICK_RUNS)}), folders at scale "
         f"{report['scale']:g} of 4 GB, warm page cache (before: {report['warm']['resident']}; after: "
         f"{report['resident_after']}). hubctl is {min(speedup):.1f}–{max(speedup):.1f}x faster than `sha256sum -c`. "
-        f"Start-up floor (`python -c \"{FLOOR_IMPORTS}\"`): {ms:.0f} ms.",
+        f'Start-up floor (`python -c "{FLOOR_IMPORTS}"`): {ms:.0f} ms.',
         f"Other CPU during the timed runs: {100 * share:.1f} % of the machine"
         + (" (busy: another job shared it, so the numbers are pessimistic)" if share > BUSY_SHARE else " (quiet)")
         + "; disturbed rounds redone: "
@@ -396,8 +439,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="size factor of the 4 GB folders (0.05 = smoke)")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool (the median is reported)")
-    parser.add_argument("--retries", type=int, default=6,
-                        help="rounds per folder redone when another job used the machine (then kept, flagged)")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=6,
+        help="rounds per folder redone when another job used the machine (then kept, flagged)",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     benchdoc.add_arguments(parser)
     return parser.parse_args()
@@ -419,10 +466,17 @@ def main() -> int:
         total = sum(s for s, _ in expected[name].values())
         results[name] = {**summarize(name, series, total, len(expected[name]), cores), "rounds_redone": redone}
     quick = {t: s.to_dict() for t, s in bench_quick(quick_folder, args.runs).items()}
-    report = {"machine": machine(), "scale": args.scale, "runs": args.runs, "warm": warm_info,
-              "resident_after": resident([*folders.values(), quick_folder]), "folders": results,
-              "other_cpu_share": round(other_cpu_share(results, cores), 4), "quick": quick,
-              "quick_target_s": QUICK_TARGET_S}
+    report = {
+        "machine": machine(),
+        "scale": args.scale,
+        "runs": args.runs,
+        "warm": warm_info,
+        "resident_after": resident([*folders.values(), quick_folder]),
+        "folders": results,
+        "other_cpu_share": round(other_cpu_share(results, cores), 4),
+        "quick": quick,
+        "quick_target_s": QUICK_TARGET_S,
+    }
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

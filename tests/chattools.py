@@ -21,9 +21,19 @@ def tiny_model(dest: Path, weights: str = "random") -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=49152, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=1, eos_token_id=2, pad_token_id=2, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=49152,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+        tie_word_embeddings=True,
+    )
     model = LlamaForCausalLM(config)
     with torch.no_grad():
         for param in model.parameters():
@@ -38,20 +48,20 @@ def tiny_model(dest: Path, weights: str = "random") -> Path:
     return dest
 
 
-REMOTE_CONFIGURATION = '''from transformers import LlamaConfig
+REMOTE_CONFIGURATION = """from transformers import LlamaConfig
 
 
 class HubctlTinyConfig(LlamaConfig):
     model_type = "hubctl_tiny"
-'''
-REMOTE_MODELING = '''from transformers import LlamaForCausalLM
+"""
+REMOTE_MODELING = """from transformers import LlamaForCausalLM
 
 from .configuration_hubctl_tiny import HubctlTinyConfig
 
 
 class HubctlTinyForCausalLM(LlamaForCausalLM):
     config_class = HubctlTinyConfig
-'''
+"""
 REMOTE_FILES = ("configuration_hubctl_tiny.py", "modeling_hubctl_tiny.py")
 
 
@@ -68,9 +78,14 @@ def remote_code_model(source: Path, dest: Path) -> Path:
             except OSError:
                 shutil.copy(path, dest / path.name)
     config = json.loads((source / "config.json").read_text())
-    config.update(model_type="hubctl_tiny", architectures=["HubctlTinyForCausalLM"],
-                  auto_map={"AutoConfig": "configuration_hubctl_tiny.HubctlTinyConfig",
-                            "AutoModelForCausalLM": "modeling_hubctl_tiny.HubctlTinyForCausalLM"})
+    config.update(
+        model_type="hubctl_tiny",
+        architectures=["HubctlTinyForCausalLM"],
+        auto_map={
+            "AutoConfig": "configuration_hubctl_tiny.HubctlTinyConfig",
+            "AutoModelForCausalLM": "modeling_hubctl_tiny.HubctlTinyForCausalLM",
+        },
+    )
     (dest / "config.json").write_text(json.dumps(config, indent=2))
     (dest / REMOTE_FILES[0]).write_text(REMOTE_CONFIGURATION)
     (dest / REMOTE_FILES[1]).write_text(REMOTE_MODELING)

@@ -68,8 +68,17 @@ def hub() -> Iterator[HubServer]:
 
 
 #: Retries and timeouts small enough for fault tests; multipart kicks in at 4 MiB with 1 MiB pieces.
-FAST = Settings(retries=3, backoff_base=0.01, backoff_max=0.05, stall_timeout=1.0, connect_timeout=1.0,
-                multipart_threshold=4 << 20, piece_size=1 << 20, lock_stale=2.0, disk_margin=0)
+FAST = Settings(
+    retries=3,
+    backoff_base=0.01,
+    backoff_max=0.05,
+    stall_timeout=1.0,
+    connect_timeout=1.0,
+    multipart_threshold=4 << 20,
+    piece_size=1 << 20,
+    lock_stale=2.0,
+    disk_margin=0,
+)
 
 
 @pytest.fixture

@@ -117,4 +117,3 @@ class HostileServer(ThreadingHTTPServer):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

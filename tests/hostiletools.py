@@ -51,8 +51,13 @@ def git_sha1(data: bytes) -> str:
 
 def lfs_entry(path: str, data: bytes, **override) -> dict:
     """A tree entry as the HF API lists an LFS file."""
-    entry = {"type": "file", "path": path, "size": len(data), "oid": git_sha1(data),
-             "lfs": {"oid": sha256(data), "size": len(data), "pointerSize": 134}}
+    entry = {
+        "type": "file",
+        "path": path,
+        "size": len(data),
+        "oid": git_sha1(data),
+        "lfs": {"oid": sha256(data), "size": len(data), "pointerSize": 134},
+    }
     entry.update(override)
     return entry
 
@@ -130,8 +135,11 @@ class HostileHub:
             if byte_range:
                 start, _, end = byte_range.removeprefix("bytes=").partition("-")
                 first, last = int(start), min(int(end or len(data) - 1), len(data) - 1)
-                return 206, {"Content-Range": f"bytes {first}-{last}/{len(data)}",
-                             "Content-Type": "application/octet-stream"}, data[first:last + 1]
+                return (
+                    206,
+                    {"Content-Range": f"bytes {first}-{last}/{len(data)}", "Content-Type": "application/octet-stream"},
+                    data[first : last + 1],
+                )
             return 200, {"Content-Type": "application/octet-stream"}, data
         return 404, {}, b""
 
@@ -187,15 +195,24 @@ class Run:
     stderr: str
 
 
-def hubctl(box: Sandbox, *args: str, env: dict | None = None, timeout: float = RUN_TIMEOUT,
-           wrap: tuple[str, ...] = ()) -> Run:
+def hubctl(
+    box: Sandbox, *args: str, env: dict | None = None, timeout: float = RUN_TIMEOUT, wrap: tuple[str, ...] = ()
+) -> Run:
     """Run `python -m hubctl ARGS` (audited) with fast retry settings and no ambient token."""
     full = {**os.environ, **FAST_ENV, "PYTHONPATH": str(ROOT), "HUBCTL_TEST_OPENS": str(box.opens)}
     for name in ("HF_TOKEN", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN", "MODELSCOPE_API_TOKEN"):
         full.pop(name, None)
     full.update(env or {})
-    proc = subprocess.run([*wrap, sys.executable, "-c", _AUDITED_MAIN, *args], check=False, env=full,
-                          capture_output=True, text=True, errors="replace", timeout=timeout, cwd=box.root)
+    proc = subprocess.run(
+        [*wrap, sys.executable, "-c", _AUDITED_MAIN, *args],
+        check=False,
+        env=full,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        cwd=box.root,
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -234,5 +251,12 @@ def hubctl_popen(box: Sandbox, *args: str, env: dict | None = None) -> subproces
     for name in ("HF_TOKEN", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN", "MODELSCOPE_API_TOKEN"):
         full.pop(name, None)
     full.update(env or {})
-    return subprocess.Popen([sys.executable, "-c", _AUDITED_MAIN, *args], env=full, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace", cwd=box.root)
+    return subprocess.Popen(
+        [sys.executable, "-c", _AUDITED_MAIN, *args],
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        cwd=box.root,
+    )

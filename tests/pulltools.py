@@ -43,10 +43,17 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 FAST_ENV = {
-    "HUBCTL_RETRIES": "3", "HUBCTL_BACKOFF_BASE": "0.01", "HUBCTL_BACKOFF_MAX": "0.05",
-    "HUBCTL_STALL_TIMEOUT": "2", "HUBCTL_CONNECT_TIMEOUT": "1", "HUBCTL_MULTIPART_THRESHOLD": str(4 << 20),
-    "HUBCTL_PIECE_SIZE": str(1 << 20), "HUBCTL_LOCK_STALE": "2", "HUBCTL_DISK_MARGIN": "0",
-    "NO_PROXY": "127.0.0.1,localhost", "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HUBCTL_RETRIES": "3",
+    "HUBCTL_BACKOFF_BASE": "0.01",
+    "HUBCTL_BACKOFF_MAX": "0.05",
+    "HUBCTL_STALL_TIMEOUT": "2",
+    "HUBCTL_CONNECT_TIMEOUT": "1",
+    "HUBCTL_MULTIPART_THRESHOLD": str(4 << 20),
+    "HUBCTL_PIECE_SIZE": str(1 << 20),
+    "HUBCTL_LOCK_STALE": "2",
+    "HUBCTL_DISK_MARGIN": "0",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
 }
 
 
@@ -59,5 +66,6 @@ def cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProces
 
 def cli_popen(*args: str, env: dict | None = None) -> subprocess.Popen:
     full_env = {**os.environ, **FAST_ENV, **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "hubctl", *args], env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hubctl", *args], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )

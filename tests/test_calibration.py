@@ -87,8 +87,11 @@ def test_held_out_text_shares_no_8_word_run_with_the_calibration_text():
 
 def test_chats_in_a_users_file_fall_back_to_plain_text_without_a_chat_template(tmp_path):
     path = tmp_path / "cal.jsonl"
-    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "Hello."}]
+    chat = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello."},
+    ]
     path.write_text(json.dumps({"messages": chat}) + "\n\n" + json.dumps({"text": "plain"}) + "\n")
     assert file_texts(path, _NoTemplate()) == ["System: Be brief.\n\nUser: Hi\n\nAssistant: Hello.\n\n", "plain"]
 
@@ -124,9 +127,23 @@ def test_the_wheel_ships_the_data_files(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(tmp_path / "dist"), str(src)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("hubctl-*.whl")

@@ -87,8 +87,18 @@ def test_degenerate_replies_are_recognised(ids, hit_limit, verdict):
 
 @pytest.mark.real_model
 def test_smoke_on_the_real_model_in_bf16_answers_paris():
-    result = cli("chat", str(real_model()), "--smoke", "--prompt", "What is the capital of France?",
-                 "--expect", "Paris", "--max-new-tokens", "16", "--json")
+    result = cli(
+        "chat",
+        str(real_model()),
+        "--smoke",
+        "--prompt",
+        "What is the capital of France?",
+        "--expect",
+        "Paris",
+        "--max-new-tokens",
+        "16",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] and report["dtype"] == "bfloat16" and report["device"] == "cpu"
@@ -99,8 +109,19 @@ def test_smoke_on_the_real_model_in_bf16_answers_paris():
 
 @pytest.mark.real_model
 def test_smoke_fails_when_an_expected_answer_is_missing():
-    result = cli("chat", str(real_model()), "--smoke", "--dtype", "fp32", "--prompt", "What is the capital of France?",
-                 "--expect", "Berlin", "--max-new-tokens", "16")
+    result = cli(
+        "chat",
+        str(real_model()),
+        "--smoke",
+        "--dtype",
+        "fp32",
+        "--prompt",
+        "What is the capital of France?",
+        "--expect",
+        "Berlin",
+        "--max-new-tokens",
+        "16",
+    )
     assert result.returncode == ExitCode.SMOKE
     assert "no reply contains 'Berlin'" in result.stderr and result.stderr.count("\n") == 1
 
@@ -121,9 +142,17 @@ def test_a_model_of_zeros_or_nan_loads_but_fails_the_smoke_test(tmp_path, weight
 def test_remote_code_models_need_consent(tmp_path):
     folder = tmp_path / "internlm2"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({
-        "model_type": "internlm2", "auto_map": {"AutoConfig": "configuration_internlm2.InternLM2Config",
-                                                 "AutoModelForCausalLM": "modeling_internlm2.InternLM2ForCausalLM"}}))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "internlm2",
+                "auto_map": {
+                    "AutoConfig": "configuration_internlm2.InternLM2Config",
+                    "AutoModelForCausalLM": "modeling_internlm2.InternLM2ForCausalLM",
+                },
+            }
+        )
+    )
     result = cli("chat", str(folder), "--smoke")
     assert result.returncode == ExitCode.USAGE
     assert "--trust-remote-code" in result.stderr and "modeling_internlm2.py" in result.stderr
@@ -165,8 +194,14 @@ def test_load_verifies_then_loads_with_the_context_from_the_config(tiny):
 
 def spawn_chat(folder, *args):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return pexpect.spawn(sys.executable, ["-m", "hubctl", "chat", str(folder), "--dtype", "fp32", "--greedy", *args],
-                         env=env, encoding="utf-8", timeout=120, dimensions=(40, 200))
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "hubctl", "chat", str(folder), "--dtype", "fp32", "--greedy", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 200),
+    )
 
 
 @pytest.mark.real_model

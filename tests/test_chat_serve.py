@@ -40,12 +40,15 @@ PAGE = Path(__file__).resolve().parents[1] / "hubctl" / "chat" / "static" / "ind
 # ---- pieces that need no model ----
 
 
-@pytest.mark.parametrize("pieces, stops, sent", [
-    (["The capital is Par", "is, of course."], ("Paris",), "The capital is "),
-    (["a<", "|e", "nd|>b"], ("<|end|>",), "a"),
-    (["no stop ", "here <", "|"], ("<|end|>",), "no stop here <|"),
-    (["xy", "z"], ("yz", "q"), "x"),
-])
+@pytest.mark.parametrize(
+    "pieces, stops, sent",
+    [
+        (["The capital is Par", "is, of course."], ("Paris",), "The capital is "),
+        (["a<", "|e", "nd|>b"], ("<|end|>",), "a"),
+        (["no stop ", "here <", "|"], ("<|end|>",), "no stop here <|"),
+        (["xy", "z"], ("yz", "q"), "x"),
+    ],
+)
 def test_stop_sequences_are_cut_even_across_pieces(pieces, stops, sent):
     scanner = StopScanner(stops)
     out = "".join(scanner.feed(p) for p in pieces) + scanner.finish()
@@ -89,12 +92,21 @@ def test_listening_beyond_loopback_needs_an_api_key():
 
 def test_cli_refuses_a_public_host_without_a_key_before_loading_anything(tmp_path):
     # an empty folder: had the model been loaded first, the error would be about the missing config.json
-    result = subprocess.run([sys.executable, "-m", "hubctl", "chat", str(tmp_path), "--serve", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, timeout=120, env={**os.environ, "HUBCTL_API_KEY": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "hubctl", "chat", str(tmp_path), "--serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HUBCTL_API_KEY": ""},
+    )
     assert result.returncode == 2, result.stderr
     assert "--api-key" in result.stderr and "Traceback" not in result.stderr
-    result = subprocess.run([sys.executable, "-m", "hubctl", "chat", str(tmp_path), "--serve", "--smoke"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "hubctl", "chat", str(tmp_path), "--serve", "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "pick one" in result.stderr, result.stderr
 
 
@@ -127,12 +139,18 @@ def server(loaded):
         yield srv
 
 
-def client(server, key: str = "unused") -> "openai.OpenAI":
+def client(server, key: str = "unused") -> openai.OpenAI:
     return openai.OpenAI(base_url=server.url + "v1", api_key=key, timeout=CLIENT_TIMEOUT, max_retries=0)
 
 
-def request(server, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-            timeout: float = CLIENT_TIMEOUT) -> tuple[int, dict, dict]:
+def request(
+    server,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = CLIENT_TIMEOUT,
+) -> tuple[int, dict, dict]:
     host, port = server.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
@@ -164,8 +182,9 @@ def test_models_lists_the_served_model_with_its_manifest_digest(server):
 
 @pytest.mark.real_model
 def test_a_completion_answers_paris_with_usage_and_no_trimming(server):
-    reply = client(server).chat.completions.create(model="smollm2-135m-instruct", messages=PARIS, temperature=0,
-                                                   max_tokens=24)
+    reply = client(server).chat.completions.create(
+        model="smollm2-135m-instruct", messages=PARIS, temperature=0, max_tokens=24
+    )
     assert "Paris" in reply.choices[0].message.content
     assert reply.choices[0].finish_reason in ("stop", "length")
     assert reply.usage.completion_tokens > 0 and reply.usage.prompt_tokens > 0
@@ -174,9 +193,14 @@ def test_a_completion_answers_paris_with_usage_and_no_trimming(server):
 
 @pytest.mark.real_model
 def test_streaming_sends_openai_chunks_then_done(server):
-    stream = client(server).chat.completions.create(model="smollm2-135m-instruct", messages=PARIS, temperature=0,
-                                                    max_tokens=24, stream=True,
-                                                    stream_options={"include_usage": True})
+    stream = client(server).chat.completions.create(
+        model="smollm2-135m-instruct",
+        messages=PARIS,
+        temperature=0,
+        max_tokens=24,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[0].model_extra["hubctl"]["trimmed_messages"] == 0
@@ -198,8 +222,9 @@ def test_streaming_sends_openai_chunks_then_done(server):
 
 @pytest.mark.real_model
 def test_a_stop_sequence_ends_the_reply_before_it(server):
-    reply = client(server).chat.completions.create(model="smollm2-135m-instruct", messages=PARIS, temperature=0,
-                                                   max_tokens=24, stop=["Paris"])
+    reply = client(server).chat.completions.create(
+        model="smollm2-135m-instruct", messages=PARIS, temperature=0, max_tokens=24, stop=["Paris"]
+    )
     assert "Paris" not in reply.choices[0].message.content and reply.choices[0].finish_reason == "stop"
     assert "France" in reply.choices[0].message.content  # "The capital of France is " came through
 
@@ -209,26 +234,31 @@ def test_history_is_trimmed_exactly_as_the_repl_does_and_reported(loaded):
     small = dataclasses.replace(loaded, context=256)
     history = []
     for i in range(6):
-        history += [{"role": "user", "content": f"Tell me fact number {i} about the ocean, please. " * 3},
-                    {"role": "assistant", "content": f"Fact {i}: the ocean is large and deep and salty. " * 3}]
+        history += [
+            {"role": "user", "content": f"Tell me fact number {i} about the ocean, please. " * 3},
+            {"role": "assistant", "content": f"Fact {i}: the ocean is large and deep and salty. " * 3},
+        ]
     messages = [{"role": "system", "content": "Be brief."}, *history, PARIS[0]]
     turns = [(history[j]["content"], history[j + 1]["content"]) for j in range(0, len(history), 2)]
     _, dropped = fit(loaded.tokenizer, Conversation(system="Be brief.", turns=turns), PARIS[0]["content"], 256, 16)
     assert dropped > 0
     with running(small) as srv:
-        reply = client(srv).chat.completions.create(model="smollm2-135m-instruct", messages=messages,
-                                                    temperature=0, max_tokens=16)
+        reply = client(srv).chat.completions.create(
+            model="smollm2-135m-instruct", messages=messages, temperature=0, max_tokens=16
+        )
         assert reply.model_extra["hubctl"]["trimmed_messages"] == 2 * dropped
         assert reply.usage.prompt_tokens <= 256 - 16 and reply.choices[0].message.content.strip()
-        chunks = client(srv).chat.completions.create(model="smollm2-135m-instruct", messages=messages,
-                                                     temperature=0, max_tokens=4, stream=True)
+        chunks = client(srv).chat.completions.create(
+            model="smollm2-135m-instruct", messages=messages, temperature=0, max_tokens=4, stream=True
+        )
         first = next(iter(chunks))
         assert first.model_extra["hubctl"]["trimmed_messages"] == 2 * dropped
         chunks.close()
         # a message that alone does not fit: 400 with the numbers, and no generation
         with pytest.raises(openai.BadRequestError) as info:
-            client(srv).chat.completions.create(model="smollm2-135m-instruct", max_tokens=16,
-                                                messages=[{"role": "user", "content": "word " * 400}])
+            client(srv).chat.completions.create(
+                model="smollm2-135m-instruct", max_tokens=16, messages=[{"role": "user", "content": "word " * 400}]
+            )
         error = info.value.body
         assert error["code"] == "context_length_exceeded" and "256-token context" in error["message"]
         assert "leaves 240" in error["message"]
@@ -238,8 +268,10 @@ def open_stream(server, messages: list, max_tokens: int) -> socket.socket:
     """A raw streaming request; returns the socket once the first generated text has arrived."""
     body = json.dumps({"messages": messages, "max_tokens": max_tokens, "temperature": 0, "stream": True}).encode()
     sock = socket.create_connection(server.server_address[:2], timeout=CLIENT_TIMEOUT)
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    sock.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
     seen = b""
     while b'"content": "' not in seen.replace(b'"content": ""', b""):
         data = sock.recv(65536)
@@ -259,11 +291,14 @@ def test_a_client_that_disconnects_mid_stream_stops_its_generation(server):
     tokens = int(line.split()[-2])
     assert tokens < 200, line  # stopped within a few tokens of the disconnect, not at 2000
     started = time.monotonic()
-    reply = client(server).chat.completions.create(model="smollm2-135m-instruct", messages=PARIS, temperature=0,
-                                                   max_tokens=8)
+    reply = client(server).chat.completions.create(
+        model="smollm2-135m-instruct", messages=PARIS, temperature=0, max_tokens=8
+    )
     assert reply.choices[0].message.content
-    print(f"disconnect: device free {stopped_after:.2f} s after the close ({tokens} tokens generated); "
-          f"next request served in {time.monotonic() - started:.2f} s")
+    print(
+        f"disconnect: device free {stopped_after:.2f} s after the close ({tokens} tokens generated); "
+        f"next request served in {time.monotonic() - started:.2f} s"
+    )
 
 
 @pytest.mark.real_model
@@ -273,8 +308,11 @@ def test_one_generation_at_a_time_with_a_bounded_queue(server):
 
     def wait_in_line() -> None:
         try:
-            queued.append(client(server).chat.completions.create(
-                model="smollm2-135m-instruct", messages=PARIS, temperature=0, max_tokens=8))
+            queued.append(
+                client(server).chat.completions.create(
+                    model="smollm2-135m-instruct", messages=PARIS, temperature=0, max_tokens=8
+                )
+            )
         except Exception as err:  # surfaced by the assertion below
             queued.append(err)
 
@@ -296,8 +334,9 @@ def test_one_generation_at_a_time_with_a_bounded_queue(server):
 
 def post(server, body: bytes | dict, **headers: str) -> tuple[int, dict]:
     raw = json.dumps(body).encode() if isinstance(body, dict) else body
-    status, _, payload = request(server, "POST", "/v1/chat/completions", raw,
-                                 {"Content-Type": "application/json", **headers})
+    status, _, payload = request(
+        server, "POST", "/v1/chat/completions", raw, {"Content-Type": "application/json", **headers}
+    )
     return status, payload
 
 
@@ -318,8 +357,13 @@ BAD_INPUTS = [
     ("no messages", {"max_tokens": 5}, 400, "invalid_value", "messages"),
     ("content a number", {"messages": [{"role": "user", "content": 5}]}, 400, "invalid_type", "messages[0].content"),
     ("a tool role", {"messages": [{"role": "tool", "content": "x"}]}, 400, "invalid_value", "messages[0].role"),
-    ("ends with the assistant", {"messages": PARIS + [{"role": "assistant", "content": "Paris"}]}, 400,
-     "invalid_value", "messages"),
+    (
+        "ends with the assistant",
+        {"messages": PARIS + [{"role": "assistant", "content": "Paris"}]},
+        400,
+        "invalid_value",
+        "messages",
+    ),
     ("two users in a row", {"messages": PARIS + PARIS}, 400, "invalid_value", "messages[1].role"),
     ("n=2", {"messages": PARIS, "n": 2}, 400, "unsupported_value", "n"),
     ("another model", {"model": "gpt-4o", "messages": PARIS}, 404, "model_not_found", "model"),
@@ -370,8 +414,9 @@ def test_an_api_key_is_required_on_the_api_when_set(loaded):
 def test_prompts_never_reach_the_log(server):
     marker = "zebra-marker-7781"
     post(server, {"messages": [{"role": "user", "content": marker}], "logprobs": 1})
-    client(server).chat.completions.create(model="smollm2-135m-instruct", max_tokens=2,
-                                           messages=[{"role": "user", "content": marker}])
+    client(server).chat.completions.create(
+        model="smollm2-135m-instruct", max_tokens=2, messages=[{"role": "user", "content": marker}]
+    )
     assert server.logs and not any(marker in line for line in server.logs)
 
 
@@ -390,9 +435,25 @@ def test_the_page_is_served_with_a_strict_content_policy(server):
 @pytest.mark.real_model
 @pytest.mark.slow
 def test_hubctl_chat_serve_loads_verified_serves_and_stops_on_ctrl_c(loaded):
-    child = subprocess.Popen([sys.executable, "-m", "hubctl", "chat", str(loaded.folder), "--serve", "--port", "0",
-                              "--dtype", "fp32", "--device", "cpu"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hubctl",
+            "chat",
+            str(loaded.folder),
+            "--serve",
+            "--port",
+            "0",
+            "--dtype",
+            "fp32",
+            "--device",
+            "cpu",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in child.stderr], daemon=True)
     reader.start()

@@ -41,10 +41,18 @@ def api_paths(hub: HubServer) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "source", "listing", "download"),
     [
-        (("ms:datasets/acme/data",), "modelscope",
-         "/api/v1/datasets/acme/data/repo/tree?", "/api/v1/datasets/acme/data/repo?"),
-        (("acme/data", "--source", "modelscope", "--repo-type", "dataset"), "modelscope",
-         "/api/v1/datasets/acme/data/repo/tree?", "/api/v1/datasets/acme/data/repo?"),
+        (
+            ("ms:datasets/acme/data",),
+            "modelscope",
+            "/api/v1/datasets/acme/data/repo/tree?",
+            "/api/v1/datasets/acme/data/repo?",
+        ),
+        (
+            ("acme/data", "--source", "modelscope", "--repo-type", "dataset"),
+            "modelscope",
+            "/api/v1/datasets/acme/data/repo/tree?",
+            "/api/v1/datasets/acme/data/repo?",
+        ),
         (("hf:datasets/acme/data",), "hf", "/api/datasets/acme/data/tree/", "/datasets/acme/data/resolve/"),
         (("datasets/acme/data",), "hf", "/api/datasets/acme/data/tree/", "/datasets/acme/data/resolve/"),
     ],
@@ -74,9 +82,11 @@ def test_dataset_listing_pages_to_the_end(data_hub, tmp_path):
 
 
 def test_a_hub_that_ignores_page_number_is_refused_not_looped(fast):
-    page = {"Code": 200, "Success": True, "Data": {"Files": [
-        {"Path": f"f{i}", "Type": "blob", "Size": 1, "Sha256": "ab" * 32} for i in range(200)
-    ]}}
+    page = {
+        "Code": 200,
+        "Success": True,
+        "Data": {"Files": [{"Path": f"f{i}", "Type": "blob", "Size": 1, "Sha256": "ab" * 32} for i in range(200)]},
+    }
     session = FakeSession([("/repo/tree", {}, 200, page, {})])
     with pytest.raises(IntegrityError, match="page 2 repeats"):
         ModelScope("dataset").snapshot(session, EP, "acme/d", "a" * 40)  # type: ignore[arg-type]

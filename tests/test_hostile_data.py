@@ -135,14 +135,22 @@ def test_two_pulls_into_one_folder_keep_each_others_partials(box):
 def test_stale_partials_match_exactly_their_own_file(tmp_path):
     final = tmp_path / "model.bin"
     keep = partial_path(final, "11" * 32)
-    names = [keep.name, keep.name + ".pieces", "model.bin.2222222222222222.hubctl-partial",
-             "model.bin.2222222222222222.hubctl-partial.pieces", "model.bin.index.json.3333333333333333.hubctl-partial",
-             "model.bin.x.hubctl-partial", "model.bin.4444444444444444.hubctl-partial.old"]
+    names = [
+        keep.name,
+        keep.name + ".pieces",
+        "model.bin.2222222222222222.hubctl-partial",
+        "model.bin.2222222222222222.hubctl-partial.pieces",
+        "model.bin.index.json.3333333333333333.hubctl-partial",
+        "model.bin.x.hubctl-partial",
+        "model.bin.4444444444444444.hubctl-partial.old",
+    ]
     for name in names:
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "model.bin.5555555555555555.hubctl-partial").mkdir()
     assert sorted(p.name for p in stale_partials(final, keep)) == [
-        "model.bin.2222222222222222.hubctl-partial", "model.bin.2222222222222222.hubctl-partial.pieces"]
+        "model.bin.2222222222222222.hubctl-partial",
+        "model.bin.2222222222222222.hubctl-partial.pieces",
+    ]
 
 
 # 10. `a` and `a/b` both listed as files

@@ -107,9 +107,14 @@ def test_dest_not_writable_is_exit_7_with_nothing_left(box):
 
 
 def good() -> dict:
-    manifest = Manifest(source="hf", repo="acme/tiny", revision="main", commit="c" * 40,
-                        files=tuple(ManifestFile(p, len(b), sha256(b)) for p, b in FILES.items()),
-                        endpoints=("http://127.0.0.1:9",))
+    manifest = Manifest(
+        source="hf",
+        repo="acme/tiny",
+        revision="main",
+        commit="c" * 40,
+        files=tuple(ManifestFile(p, len(b), sha256(b)) for p, b in FILES.items()),
+        endpoints=("http://127.0.0.1:9",),
+    )
     return json.loads(manifest.to_json())
 
 
@@ -191,8 +196,26 @@ def test_a_stamp_index_copied_with_the_folder_is_not_trusted(box):
 
 def _mutations(rng, value, depth=0):
     """One random structural or type mutation somewhere inside a JSON value."""
-    junk = [None, True, -1, 1e308, 2**70, "", "../x", "/etc/passwd", "a\\b", "\x00", "\ud800", [], {}, "z" * 64,
-            "0" * 64, "http://127.0.0.1:99999", "file:///x", 0.5]
+    junk = [
+        None,
+        True,
+        -1,
+        1e308,
+        2**70,
+        "",
+        "../x",
+        "/etc/passwd",
+        "a\\b",
+        "\x00",
+        "\ud800",
+        [],
+        {},
+        "z" * 64,
+        "0" * 64,
+        "http://127.0.0.1:99999",
+        "file:///x",
+        0.5,
+    ]
     if isinstance(value, dict) and value and depth < 4 and rng.random() < 0.8:
         key = rng.choice(sorted(value))
         copy = dict(value)

@@ -25,8 +25,18 @@ def hostile():
 
 
 def pull(srv: HostileServer, dest: Path, *extra: str, env: dict | None = None, timeout: float = 90):
-    return cli("pull", f"hf:{REPO}", "--endpoint", srv.endpoint, "--dest", str(dest), "--quiet", *extra,
-               env=env, timeout=timeout)
+    return cli(
+        "pull",
+        f"hf:{REPO}",
+        "--endpoint",
+        srv.endpoint,
+        "--dest",
+        str(dest),
+        "--quiet",
+        *extra,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def assert_one_line(result, code: ExitCode, *needles: str) -> str:
@@ -133,11 +143,13 @@ def test_link_to_the_same_page_stops_with_exit_6(hostile, tmp_path):
 
 def test_two_pages_pointing_at_each_other_stop_with_exit_6(hostile, tmp_path):
     base = f"{TREE}{SHA}?recursive=true&expand=false"
-    hostile.scripts[TREE] = paged({
-        "": ([file_entry()], f'<{base}&cursor=B>; rel="next"'),
-        "B": ([file_entry("b.txt")], f'<{base}&cursor=A>; rel="next"'),
-        "A": ([file_entry("c.txt")], f'<{base}&cursor=B>; rel="next"'),
-    })
+    hostile.scripts[TREE] = paged(
+        {
+            "": ([file_entry()], f'<{base}&cursor=B>; rel="next"'),
+            "B": ([file_entry("b.txt")], f'<{base}&cursor=A>; rel="next"'),
+            "A": ([file_entry("c.txt")], f'<{base}&cursor=B>; rel="next"'),
+        }
+    )
     assert_one_line(pull(hostile, tmp_path / "m"), ExitCode.INTEGRITY, "pagination loop")
     assert hostile.count(TREE) == 3
 
@@ -156,17 +168,26 @@ def test_absurd_page_count_stops(hostile, tmp_path):
 
 def test_relative_link_is_followed(hostile, tmp_path):
     hostile.scripts[f"/{REPO}/resolve/{SHA}/b.txt"] = answer(raw("200 OK", [], b"page two\n"))
-    hostile.scripts[TREE] = paged({
-        "": ([file_entry()], f'<{TREE}{SHA}?recursive=true&cursor=2>; rel="next"'),
-        "2": ([file_entry("b.txt", b"page two\n")], None),
-    })
+    hostile.scripts[TREE] = paged(
+        {
+            "": ([file_entry()], f'<{TREE}{SHA}?recursive=true&cursor=2>; rel="next"'),
+            "2": ([file_entry("b.txt", b"page two\n")], None),
+        }
+    )
     result = pull(hostile, tmp_path / "m")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "b.txt").read_bytes() == b"page two\n"
 
 
-@pytest.mark.parametrize("link", ['<ftp://127.0.0.1/next>; rel="next"', '<file:///etc/passwd>; rel="next"',
-                                  '<http://[::1/next>; rel="next"', '<http://127.0.0.1:99999/x>; rel="next"'])
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<ftp://127.0.0.1/next>; rel="next"',
+        '<file:///etc/passwd>; rel="next"',
+        '<http://[::1/next>; rel="next"',
+        '<http://127.0.0.1:99999/x>; rel="next"',
+    ],
+)
 def test_non_http_link_is_exit_6(hostile, tmp_path, link):
     hostile.scripts[TREE] = paged({"": ([file_entry()], link)})
     assert_one_line(pull(hostile, tmp_path / "m"), ExitCode.INTEGRITY, "next-page link")
@@ -232,6 +253,7 @@ def test_error_listing_400_is_exit_5(hostile, tmp_path):
 
 # --- point 14: slow-loris bodies and listings ------------------------------------------------------------
 
+
 def ranged_trickle(data: bytes, every: float):
     """Serve `data` (honouring a `bytes=N-[M]` Range with a 206) one byte per `every` seconds."""
 
@@ -242,8 +264,11 @@ def ranged_trickle(data: bytes, every: float):
         end = int(last) if last.isdigit() else len(data) - 1
         body = data[start : end + 1]
         if spec:
-            head = raw("206 Partial Content", [("Content-Range", f"bytes {start}-{end}/{len(data)}"),
-                                               ("Content-Length", str(len(body)))], length=False)
+            head = raw(
+                "206 Partial Content",
+                [("Content-Range", f"bytes {start}-{end}/{len(data)}"), ("Content-Length", str(len(body)))],
+                length=False,
+            )
         else:
             head = raw("200 OK", [("Content-Length", str(len(body)))], length=False)
         h.trickle(head, body, every)
@@ -262,8 +287,19 @@ def test_trickling_body_is_abandoned_then_the_next_endpoint_serves(hostile, tmp_
     with HostileServer() as good:
         good.scripts[TREE] = answer(json_answer([file_entry("a.txt", data)]))
         good.scripts[RESOLVE] = answer(raw("200 OK", [], data))
-        result = cli("pull", f"hf:{REPO}", "--endpoint", hostile.endpoint, "--endpoint", good.endpoint,
-                     "--dest", str(tmp_path / "m"), "--quiet", env=SLOW_ENV, timeout=60)
+        result = cli(
+            "pull",
+            f"hf:{REPO}",
+            "--endpoint",
+            hostile.endpoint,
+            "--endpoint",
+            good.endpoint,
+            "--dest",
+            str(tmp_path / "m"),
+            "--quiet",
+            env=SLOW_ENV,
+            timeout=60,
+        )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "a.txt").read_bytes() == data
     assert hostile.count(RESOLVE) == 2  # two slow windows (HUBCTL_RETRIES=2), then the next endpoint

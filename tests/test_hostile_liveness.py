@@ -51,8 +51,21 @@ def hub():
 
 
 def pull_args(hub, box: Sandbox) -> tuple[str, ...]:
-    return ("pull", "acme/tiny", "--endpoint", hub.srv.endpoint, "--dest", str(box.dest), "--quiet",
-            "--include", NAME, "--connections", "1", "--lock-timeout", "120")
+    return (
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        hub.srv.endpoint,
+        "--dest",
+        str(box.dest),
+        "--quiet",
+        "--include",
+        NAME,
+        "--connections",
+        "1",
+        "--lock-timeout",
+        "120",
+    )
 
 
 def wait_for(predicate, limit: float = 30.0) -> None:
@@ -97,8 +110,11 @@ def test_a_paused_holder_is_taken_over_and_never_overwrites_the_verified_file(hu
     assert code == 0 and "Traceback" not in err, err
     assert "lease taken over" in err and "present" in err  # fenced off, then found the verified file
     after = os.stat(box.dest / NAME)
-    assert (after.st_ino, after.st_mtime_ns, after.st_ctime_ns) == (verified.st_ino, verified.st_mtime_ns,
-                                                                    verified.st_ctime_ns)
+    assert (after.st_ino, after.st_mtime_ns, after.st_ctime_ns) == (
+        verified.st_ino,
+        verified.st_mtime_ns,
+        verified.st_ctime_ns,
+    )
     assert_no_wrong_bytes(box.dest, {NAME: BIG})
     assert hubctl(box, "verify", str(box.dest), "-q").code == 0
     box.assert_outside_untouched()
@@ -151,8 +167,20 @@ def test_a_lock_held_past_the_wait_limit_is_exit_8_in_one_line(hub, box):
 
     beat = threading.Thread(target=heartbeat, daemon=True)
     beat.start()
-    run = hubctl(box, "pull", "acme/tiny", "--endpoint", hub.srv.endpoint, "--dest", str(box.dest), "-q",
-                 "--include", NAME, "--lock-timeout", "3")
+    run = hubctl(
+        box,
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        hub.srv.endpoint,
+        "--dest",
+        str(box.dest),
+        "-q",
+        "--include",
+        NAME,
+        "--lock-timeout",
+        "3",
+    )
     stop = 0
     assert_one_line_error(run, 8, contains="locked by")
     assert not (box.dest / NAME).exists()

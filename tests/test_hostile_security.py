@@ -42,9 +42,14 @@ def box(tmp_path):
 
 
 def lockfile(box: Sandbox, endpoints: list[str], files: dict[str, bytes] = FILES) -> str:
-    manifest = Manifest(source="hf", repo="acme/tiny", revision="main", commit="c0ffee" + "0" * 34,
-                        files=tuple(ManifestFile(p, len(b), sha256(b)) for p, b in files.items()),
-                        endpoints=tuple(endpoints))
+    manifest = Manifest(
+        source="hf",
+        repo="acme/tiny",
+        revision="main",
+        commit="c0ffee" + "0" * 34,
+        files=tuple(ManifestFile(p, len(b), sha256(b)) for p, b in files.items()),
+        endpoints=tuple(endpoints),
+    )
     path = box.root / "lock.json"
     path.write_text(manifest.to_json())
     return str(path)
@@ -82,14 +87,34 @@ def test_verify_repair_sends_no_token_to_the_lockfiles_endpoint(box):
 
 def test_an_endpoint_mirror_gets_the_token_only_with_token_to(box):
     with HostileHub(listing(FILES), FILES) as mirror:
-        plain = hubctl(box, "pull", "acme/tiny", "--endpoint", mirror.endpoint, "--dest", str(box.dest), "-q",
-                       env={"HF_TOKEN": TOKEN})
+        plain = hubctl(
+            box,
+            "pull",
+            "acme/tiny",
+            "--endpoint",
+            mirror.endpoint,
+            "--dest",
+            str(box.dest),
+            "-q",
+            env={"HF_TOKEN": TOKEN},
+        )
         assert plain.code == 0 and all(a is None for a in mirror.authorizations())
         mirror.seen.clear()
-        opted = hubctl(box, "pull", "acme/tiny", "--endpoint", mirror.endpoint, "--token-to", mirror.endpoint,
-                       "--dest", str(box.root / "dest2"), "-q", env={"HF_TOKEN": TOKEN})
+        opted = hubctl(
+            box,
+            "pull",
+            "acme/tiny",
+            "--endpoint",
+            mirror.endpoint,
+            "--token-to",
+            mirror.endpoint,
+            "--dest",
+            str(box.root / "dest2"),
+            "-q",
+            env={"HF_TOKEN": TOKEN},
+        )
     assert opted.code == 0, opted.stderr
-    assert {a for a in mirror.authorizations()} == {f"Bearer {TOKEN}"}
+    assert set(mirror.authorizations()) == {f"Bearer {TOKEN}"}
     assert_no_secret(plain, (TOKEN,))
     assert_no_secret(opted, (TOKEN,))
 
@@ -129,8 +154,20 @@ def test_a_token_echoed_by_the_server_is_never_printed(box, where):
     body = json.dumps({"error": message}).encode() if where == "body" else b""
     with HostileHub(error=(401, {"Content-Type": "application/json", **headers}, body)) as evil:
         for extra in ((), ("--json",)):
-            run = hubctl(box, "pull", "acme/tiny", "--endpoint", evil.endpoint, "--token-to", evil.endpoint,
-                         "--dest", str(box.dest), "-q", *extra, env={"HF_TOKEN": TOKEN})
+            run = hubctl(
+                box,
+                "pull",
+                "acme/tiny",
+                "--endpoint",
+                evil.endpoint,
+                "--token-to",
+                evil.endpoint,
+                "--dest",
+                str(box.dest),
+                "-q",
+                *extra,
+                env={"HF_TOKEN": TOKEN},
+            )
             assert_one_line_error(run, 4, secrets=(TOKEN,))
             assert f"Bearer {TOKEN}" in evil.authorizations()  # sent (the user trusts it), never shown
     box.assert_outside_untouched()
@@ -141,11 +178,21 @@ def test_user_and_password_in_an_endpoint_never_appear(box):
         return url.replace("http://", "http://alice:pa55word-XYZ@")
 
     with HostileHub(error=(404, {"X-Error-Code": "RepoNotFound"}, b"")) as gone:
-        missing = hubctl(box, "pull", "acme/none", "--endpoint", with_password(gone.endpoint),
-                         "--dest", str(box.dest), "-q", "--json")
+        missing = hubctl(
+            box,
+            "pull",
+            "acme/none",
+            "--endpoint",
+            with_password(gone.endpoint),
+            "--dest",
+            str(box.dest),
+            "-q",
+            "--json",
+        )
     with HostileHub(listing(FILES), FILES) as hub:
-        ok = hubctl(box, "pull", "acme/tiny", "--endpoint", with_password(hub.endpoint), "--dest", str(box.dest),
-                    "--json")
+        ok = hubctl(
+            box, "pull", "acme/tiny", "--endpoint", with_password(hub.endpoint), "--dest", str(box.dest), "--json"
+        )
     assert_one_line_error(missing, 3, secrets=("pa55word-XYZ", "alice"))
     assert ok.code == 0, ok.stderr
     assert_no_secret(ok, ("pa55word-XYZ", "alice"))
@@ -172,9 +219,11 @@ def test_manifest_entries_outside_the_folder_are_refused_before_any_read(box, en
     path = entry.format(outside=box.outside)
     box.dest.mkdir()
     lock = lockfile(box, [], {path: data})
-    args = {"verify": ("verify", str(box.dest), "--manifest", lock),
-            "verify-quick": ("verify", str(box.dest), "--quick", "--manifest", lock),
-            "pull": ("pull", "--manifest", lock, "--dest", str(box.dest), "-q")}[command]
+    args = {
+        "verify": ("verify", str(box.dest), "--manifest", lock),
+        "verify-quick": ("verify", str(box.dest), "--quick", "--manifest", lock),
+        "pull": ("pull", "--manifest", lock, "--dest", str(box.dest), "-q"),
+    }[command]
     run = hubctl(box, *args)
     assert_one_line_error(run, 9, contains="refusing")
     assert str(len(data)) not in run.stdout
@@ -191,8 +240,12 @@ def test_a_symlinked_parent_folder_is_never_followed_by_verify(box, quick):
     assert_one_line_error(run, 6, contains="symlink")
     report = json.loads(run.stdout)
     entry = next(f for f in report["files"] if f["path"] == "sub/secret.txt")
-    assert entry == {"path": "sub/secret.txt", "status": "unsafe_path", "expected_size": len(data),
-                     "expected_sha256": sha256(data)}
+    assert entry == {
+        "path": "sub/secret.txt",
+        "status": "unsafe_path",
+        "expected_size": len(data),
+        "expected_sha256": sha256(data),
+    }
     assert report["counts"].get("ok", 0) == 0
     box.assert_outside_untouched(allowed_new=(box.root / "lock.json",))
 
@@ -273,7 +326,8 @@ def test_control_characters_in_verify_output_are_escaped(box):
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://mirror", "http://127.0.0.1:99999", "mirror.example"])
 def test_token_to_must_name_an_http_origin(box, url):
-    run = hubctl(box, "pull", "acme/tiny", "--endpoint", "http://127.0.0.1:9", "--token-to", url,
-                 "--dest", str(box.dest), "-q")
+    run = hubctl(
+        box, "pull", "acme/tiny", "--endpoint", "http://127.0.0.1:9", "--token-to", url, "--dest", str(box.dest), "-q"
+    )
     assert_one_line_error(run, 2, contains="--token-to")
     assert not box.dest.exists()

@@ -15,9 +15,15 @@ from hubctl.quantize.kernels import (
 )
 
 # SmolLM2-135M's quantized Linears: hidden 576, 3 KV heads of 64, intermediate 1536.
-SMOLLM2 = [Shape("q_proj", 576, 576), Shape("k_proj", 192, 576), Shape("v_proj", 192, 576),
-           Shape("o_proj", 576, 576), Shape("gate_proj", 1536, 576), Shape("up_proj", 1536, 576),
-           Shape("down_proj", 576, 1536)]
+SMOLLM2 = [
+    Shape("q_proj", 576, 576),
+    Shape("k_proj", 192, 576),
+    Shape("v_proj", 192, 576),
+    Shape("o_proj", 576, 576),
+    Shape("gate_proj", 1536, 576),
+    Shape("up_proj", 1536, 576),
+    Shape("down_proj", 576, 1536),
+]
 LLAMA_7B = [Shape("q_proj", 4096, 4096), Shape("gate_proj", 11008, 4096), Shape("down_proj", 4096, 11008)]
 KERNEL = {rule.name.split(" (")[0]: rule.name for rule in RULES}
 
@@ -77,8 +83,12 @@ def test_an_explicit_size_that_fits_is_kept_and_unlisted_sizes_are_reported():
         (Shape("x", 4000, 4096), 64, "Marlin", "x: out_features 4000 is not a multiple of 64"),
         (Shape("x", 4096, 4032), 64, "Marlin", "x: in_features 4032 is not a multiple of 128"),
         (Shape("x", 4096, 4032), 64, "gptqmodel TorchAtenLinear", None),
-        (Shape("x", 4096, 4008), 32, "gptqmodel TorchAtenLinear",
-         "x: in_features 4008 is not a multiple of the group size 32"),
+        (
+            Shape("x", 4096, 4008),
+            32,
+            "gptqmodel TorchAtenLinear",
+            "x: in_features 4008 is not a multiple of the group size 32",
+        ),
         (Shape("x", 40, 48), 32, "gptqmodel TorchLinear", None),  # partial groups, odd widths: the reference takes it
     ],
 )

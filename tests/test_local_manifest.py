@@ -143,8 +143,13 @@ def test_model_signing_computes_the_same_per_file_sha256(folder):
     """Cross-check with the real model-signing package: its file serializer, hashing only (no signing)."""
     from model_signing import hashing
 
-    theirs = {d.identifier: (d.digest.algorithm, d.digest.digest_hex)
-              for d in hashing.Config().set_ignored_paths(paths=[], ignore_git_paths=False).hash(folder).resource_descriptors()}
+    theirs = {
+        d.identifier: (d.digest.algorithm, d.digest.digest_hex)
+        for d in hashing.Config()
+        .set_ignored_paths(paths=[], ignore_git_paths=False)
+        .hash(folder)
+        .resource_descriptors()
+    }
     ours = {f.path: ("sha256", f.sha256) for f in manifest_for_folder(folder).files}
     assert theirs == ours
 

@@ -21,8 +21,14 @@ FILES = (
 
 
 def make(**kw) -> Manifest:
-    base = dict(source="hf", repo="acme/tiny", revision="main", commit="c" * 40, files=FILES,
-                endpoints=("https://user:pw@hf-mirror.com/",))
+    base = {
+        "source": "hf",
+        "repo": "acme/tiny",
+        "revision": "main",
+        "commit": "c" * 40,
+        "files": FILES,
+        "endpoints": ("https://user:pw@hf-mirror.com/",),
+    }
     base.update(kw)
     return Manifest(**base)
 

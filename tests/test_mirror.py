@@ -61,8 +61,11 @@ def mirror(upstream: HubServer, tmp_path: Path) -> Iterator[HubServer]:
 def content_requests(hub: HubServer) -> list:
     """Requests that carried file bytes (the blob origin, HF resolve, ModelScope downloads), not listings."""
     return [
-        r for r in hub.log()
-        if r.method == "GET" and r.status in (200, 206) and r.bytes_sent
+        r
+        for r in hub.log()
+        if r.method == "GET"
+        and r.status in (200, 206)
+        and r.bytes_sent
         and (r.origin == "cdn" or "/resolve/" in r.path or "/repo?" in r.path)
     ]
 
@@ -79,14 +82,21 @@ def settled(hub: HubServer, count: int) -> list:
 def _client(kind: str, mirror: HubServer, work: Path) -> subprocess.Popen:
     dest = work / "out"
     if kind == "hubctl":
-        return cli_popen("pull", "hf:org/m", "--endpoint", mirror.endpoint, "--dest", str(dest), "--json",
-                         env={"HOME": str(work)})
+        return cli_popen(
+            "pull", "hf:org/m", "--endpoint", mirror.endpoint, "--dest", str(dest), "--json", env={"HOME": str(work)}
+        )
     code = {
         "hf": f"from huggingface_hub import snapshot_download as s; s('org/m', local_dir={str(dest)!r})",
         "ms": f"from modelscope import snapshot_download as s; s('org/m', local_dir={str(dest)!r})",
     }[kind]
-    return subprocess.Popen([sys.executable, "-c", code], env=client_env(mirror, work), cwd=work,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=client_env(mirror, work),
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wave(kinds: list[str], mirror: HubServer, root: Path) -> None:
@@ -204,8 +214,18 @@ def test_kill9_mid_fetch_resumes_and_never_serves_half(upstream: HubServer, tmp_
     upstream.add_fault(Fault("slow", "/cdn/", times=-1, delay=0.05))  # ~1.3 MB/s: the kill lands mid-body
     cache = tmp_path / "cache"
     env = {**os.environ, **FAST_ENV, "HUBCTL_MULTIPART_THRESHOLD": str(1 << 40)}
-    argv = [sys.executable, "-m", "hubctl", "serve", "--upstream", f"hf={upstream.endpoint}", "--cache", str(cache),
-            "--port", "0"]
+    argv = [
+        sys.executable,
+        "-m",
+        "hubctl",
+        "serve",
+        "--upstream",
+        f"hf={upstream.endpoint}",
+        "--cache",
+        str(cache),
+        "--port",
+        "0",
+    ]
     first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
     try:
         endpoint = _endpoint_of(first)
@@ -334,8 +354,9 @@ def test_concurrent_misses_of_a_ref_make_one_upstream_listing(upstream: HubServe
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
-        shas = set(pool.map(lambda _: json.loads(_get(mirror.endpoint + "/api/models/org/m/revision/main"))["sha"],
-                            range(8)))
+        shas = set(
+            pool.map(lambda _: json.loads(_get(mirror.endpoint + "/api/models/org/m/revision/main"))["sha"], range(8))
+        )
     assert len(shas) == 1
     listings = [r for r in upstream.log() if "/tree/" in r.path]
     assert len(listings) == 1

@@ -53,9 +53,13 @@ def render(mirror: HubServer, prefix: Path, api: int, cdn: int) -> Path:
     """The shipped config with this test's values, wrapped in a minimal nginx.conf of its own."""
     site = (ROOT / "deploy" / "nginx" / "hubctl-mirror.conf").read_text()
     for token, value in {
-        "@CACHE_DIR@": str(prefix / "cache"), "@MIRROR_HOST@": "127.0.0.1", "@MIRROR_API@": str(mirror.port),
-        "@MIRROR_CDN@": str(mirror.cdn_port), "@LISTEN_ADDR@": "127.0.0.1",
-        "@LISTEN_API@": str(api), "@LISTEN_CDN@": str(cdn),
+        "@CACHE_DIR@": str(prefix / "cache"),
+        "@MIRROR_HOST@": "127.0.0.1",
+        "@MIRROR_API@": str(mirror.port),
+        "@MIRROR_CDN@": str(mirror.cdn_port),
+        "@LISTEN_ADDR@": "127.0.0.1",
+        "@LISTEN_API@": str(api),
+        "@LISTEN_CDN@": str(cdn),
     }.items():
         site = site.replace(token, value)
     assert "@" not in "".join(line.partition("#")[0] for line in site.splitlines())
@@ -84,8 +88,10 @@ def stack(tmp_path: Path) -> Iterator[tuple[HubServer, HubServer, Front]]:
     store.add_files("org/m", FILES)
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    with HubServer(store) as upstream, open_mirror({"hf": (upstream.endpoint,), "modelscope": (upstream.endpoint,)},
-                                                   tmp_path / "mirror") as mirror:
+    with (
+        HubServer(store) as upstream,
+        open_mirror({"hf": (upstream.endpoint,), "modelscope": (upstream.endpoint,)}, tmp_path / "mirror") as mirror,
+    ):
         api, cdn = _free_port(), _free_port()
         conf = render(mirror, prefix, api, cdn)
         argv = [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", "daemon off;"]
@@ -130,8 +136,14 @@ def test_nginx_caches_immutable_content_and_the_mirror_fetches_each_file_once(
     hf_dest = tmp_path / "hf" / "out"
     (tmp_path / "hf").mkdir()
     code = f"from huggingface_hub import snapshot_download as s; s('org/m', local_dir={str(hf_dest)!r})"
-    hf = subprocess.Popen([sys.executable, "-c", code], env=client_env(front, tmp_path / "hf"), cwd=tmp_path,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    hf = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=client_env(front, tmp_path / "hf"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for dest, proc in procs:
         _, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err[-2000:]
@@ -146,8 +158,11 @@ def test_nginx_caches_immutable_content_and_the_mirror_fetches_each_file_once(
     # A second wave is served by nginx alone: no content request reaches the mirror.
     time.sleep(0.5)
     mirror.reset_log()
-    report = json.loads(cli("pull", "hf:org/m", "--endpoint", front.endpoint, "--dest", str(tmp_path / "again"),
-                            "--json", timeout=120).stdout)
+    report = json.loads(
+        cli(
+            "pull", "hf:org/m", "--endpoint", front.endpoint, "--dest", str(tmp_path / "again"), "--json", timeout=120
+        ).stdout
+    )
     assert report["ok"] and tree_bytes(tmp_path / "again") == FILES
     assert content_requests(mirror) == []
 

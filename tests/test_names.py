@@ -11,8 +11,19 @@ from hubctl.integrity.safepath import SymlinkInDestError, UnsafeNameError, check
 
 @pytest.mark.parametrize(
     "name",
-    ["../evil", "a/../../evil", "/etc/passwd", "C:/x", "a\\b", "a\0b", "", "a//b", "./a", ".hubctl/manifest.json",
-     "w.bin.0123456789abcdef.hubctl-partial"],
+    [
+        "../evil",
+        "a/../../evil",
+        "/etc/passwd",
+        "C:/x",
+        "a\\b",
+        "a\0b",
+        "",
+        "a//b",
+        "./a",
+        ".hubctl/manifest.json",
+        "w.bin.0123456789abcdef.hubctl-partial",
+    ],
 )
 def test_unsafe_names_are_refused(name):
     with pytest.raises(UnsafeNameError) as info:

@@ -33,9 +33,9 @@ _TIMEOUT = 10.0
 _USER, _PASSWORD = "alice", "p@ss:w/rd"  # characters that must be percent-encoded in a URL
 _PROXY_URL_CREDS = "alice:p%40ss%3Aw%2Frd"
 _EXPECTED_AUTH = "Basic " + base64.b64encode(f"{_USER}:{_PASSWORD}".encode()).decode()
-_CLEAN = {name: "" for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")} | {
-    name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-}
+_CLEAN = dict.fromkeys(("http_proxy", "https_proxy", "all_proxy", "no_proxy"), "") | dict.fromkeys(
+    ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"), ""
+)
 
 
 # --- the decision: environment -> proxy per URL ----------------------------------------------------------------
@@ -52,8 +52,9 @@ def test_scheme_variable_then_all_proxy_lower_case_first() -> None:
 
 def test_default_port_is_the_proxy_schemes_and_a_bare_host_is_http() -> None:
     assert proxy.proxy_for("https://h/x", {"HTTPS_PROXY": "http://proxy.corp"}).port == 80
-    assert proxy.proxy_for("https://h/x", {"HTTPS_PROXY": "proxy.corp:8888"}) == proxy.Proxy("proxy.corp", 8888,
-                                                                                          None, "HTTPS_PROXY")
+    assert proxy.proxy_for("https://h/x", {"HTTPS_PROXY": "proxy.corp:8888"}) == proxy.Proxy(
+        "proxy.corp", 8888, None, "HTTPS_PROXY"
+    )
     assert proxy.proxy_for("https://h/x", {"HTTPS_PROXY": "http://[fd00::1]:3128"}).host == "fd00::1"
 
 
@@ -73,8 +74,17 @@ def test_httpoxy_upper_case_http_proxy_is_ignored_under_cgi() -> None:
     assert proxy.proxy_for("http://h/x", {**env, "http_proxy": "http://mine:2"}).host == "mine"
 
 
-@pytest.mark.parametrize("value", ["socks5://proxy:1080", "socks5h://u:p@proxy:1080", "https://proxy:443",
-                                   "http://proxy:99999", "http://:3128", "http://[fd00::1:3128"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "socks5://proxy:1080",
+        "socks5h://u:p@proxy:1080",
+        "https://proxy:443",
+        "http://proxy:99999",
+        "http://:3128",
+        "http://[fd00::1:3128",
+    ],
+)
 def test_unsupported_or_malformed_proxies_are_a_usage_error_without_the_password(value: str) -> None:
     with pytest.raises(UsageError) as raised:
         proxy.proxy_for("https://huggingface.co/x", {"HTTPS_PROXY": value})
@@ -158,16 +168,48 @@ def tls(tmp_path_factory) -> TLSFiles:
     files = TLSFiles(tmp_path_factory.mktemp("tls"))
     root = files.ca.parent
     for ca, key, name in ((files.ca, files.ca_key, "hubctl test CA"), (files.other_ca, root / "o.key", "other CA")):
-        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(ca),
-                 "-days", "2", "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
-                 "-addext", "keyUsage=critical,keyCertSign")
+        _openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(ca),
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        )
     csr = root / "server.csr"
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(files.key), "-out", str(csr), "-subj",
-             "/CN=localhost")
+    _openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(files.key), "-out", str(csr), "-subj", "/CN=localhost"
+    )
     ext = root / "ext.cnf"
     ext.write_text("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n")
-    _openssl("x509", "-req", "-in", str(csr), "-CA", str(files.ca), "-CAkey", str(files.ca_key),
-             "-CAcreateserial", "-out", str(files.cert), "-days", "2", "-extfile", str(ext))
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(files.ca),
+        "-CAkey",
+        str(files.ca_key),
+        "-CAcreateserial",
+        "-out",
+        str(files.cert),
+        "-days",
+        "2",
+        "-extfile",
+        str(ext),
+    )
     return files
 
 
@@ -219,8 +261,10 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
             auth = headers.get("Proxy-Authorization")
             self.server.seen.append((method, target, auth))
             if auth != _EXPECTED_AUTH:
-                self.wfile.write(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-                                 b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n')
+                self.wfile.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+                )
                 continue
             if method == "CONNECT":
                 self._tunnel(target)
@@ -291,15 +335,22 @@ def auth_proxy() -> Iterator[_ProxyServer]:
 
 
 def _session_env(monkeypatch, env: dict[str, str]) -> None:
-    for name, value in {**_CLEAN, "SSL_CERT_FILE": "", "REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": "",
-                        "SSL_CERT_DIR": "", **env}.items():
+    for name, value in {
+        **_CLEAN,
+        "SSL_CERT_FILE": "",
+        "REQUESTS_CA_BUNDLE": "",
+        "CURL_CA_BUNDLE": "",
+        "SSL_CERT_DIR": "",
+        **env,
+    }.items():
         monkeypatch.setenv(name, value)
 
 
 def test_https_through_a_connect_proxy_that_demands_credentials(monkeypatch, tls, tls_server, auth_proxy) -> None:
     port = auth_proxy.server_address[1]
-    _session_env(monkeypatch, {"HTTPS_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
-                               "REQUESTS_CA_BUNDLE": str(tls.ca)})
+    _session_env(
+        monkeypatch, {"HTTPS_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}", "REQUESTS_CA_BUNDLE": str(tls.ca)}
+    )
     session = Session()
     for name in ("a", "b", "c"):  # the tunnel is kept alive: one CONNECT, three requests through it
         response = session.request("GET", f"https://localhost:{tls_server}/{name}")
@@ -321,16 +372,23 @@ def test_a_connect_proxy_refusing_the_credentials_is_a_clear_failure(monkeypatch
 
 def test_without_the_ca_bundle_the_tunnelled_origin_is_not_trusted(monkeypatch, tls, tls_server, auth_proxy):
     port = auth_proxy.server_address[1]
-    _session_env(monkeypatch, {"HTTPS_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
-                               "CURL_CA_BUNDLE": str(tls.other_ca)})
+    _session_env(
+        monkeypatch, {"HTTPS_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}", "CURL_CA_BUNDLE": str(tls.other_ca)}
+    )
     with pytest.raises(TransientError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
         Session().request("GET", f"https://localhost:{tls_server}/a")
 
 
 def test_no_proxy_host_goes_direct(monkeypatch, tls, tls_server, auth_proxy) -> None:
     port = auth_proxy.server_address[1]
-    _session_env(monkeypatch, {"ALL_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
-                               "NO_PROXY": "localhost", "SSL_CERT_FILE": str(tls.ca)})
+    _session_env(
+        monkeypatch,
+        {
+            "ALL_PROXY": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}",
+            "NO_PROXY": "localhost",
+            "SSL_CERT_FILE": str(tls.ca),
+        },
+    )
     response = Session().request("GET", f"https://localhost:{tls_server}/direct")
     assert response.status == 200
     response.close()
@@ -353,8 +411,9 @@ def test_pull_through_an_authenticating_forward_proxy(tmp_path: Path, plain_hub:
     port = auth_proxy.server_address[1]
     env = {**_CLEAN, "http_proxy": f"http://{_PROXY_URL_CREDS}@127.0.0.1:{port}", "NO_PROXY": "10.0.0.0/8,.corp"}
     dest = tmp_path / "m"
-    result = cli("pull", "acme/tiny", "--endpoint", plain_hub.endpoint, "--dest", str(dest), "--quiet",
-                 env=env, timeout=120)
+    result = cli(
+        "pull", "acme/tiny", "--endpoint", plain_hub.endpoint, "--dest", str(dest), "--quiet", env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert tree_bytes(dest) == REPO_FILES
     assert auth_proxy.seen and all(auth == _EXPECTED_AUTH for _, _, auth in auth_proxy.seen)
@@ -368,8 +427,17 @@ def test_pull_with_wrong_proxy_credentials_fails_in_one_line_without_the_passwor
 ) -> None:
     port = auth_proxy.server_address[1]
     env = {**_CLEAN, "HTTP_PROXY": f"http://alice:hunter2@127.0.0.1:{port}"}
-    result = cli("pull", "acme/tiny", "--endpoint", plain_hub.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
-                 env=env, timeout=120)
+    result = cli(
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        plain_hub.endpoint,
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 4, result.stderr
     assert "HTTP_PROXY" in result.stderr and "407" in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -379,16 +447,34 @@ def test_pull_with_wrong_proxy_credentials_fails_in_one_line_without_the_passwor
 
 def test_pull_with_a_socks_proxy_is_a_usage_error(tmp_path: Path, plain_hub: HubServer) -> None:
     env = {**_CLEAN, "ALL_PROXY": "socks5://u:hunter2@127.0.0.1:1"}
-    result = cli("pull", "acme/tiny", "--endpoint", plain_hub.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
-                 env=env, timeout=120)
+    result = cli(
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        plain_hub.endpoint,
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert "ALL_PROXY" in result.stderr and "hunter2" not in result.stderr
 
 
 def test_pull_with_a_missing_ca_bundle_names_the_variable(tmp_path: Path, plain_hub: HubServer) -> None:
     env = {**_CLEAN, "REQUESTS_CA_BUNDLE": str(tmp_path / "nope.pem")}
-    result = cli("pull", "acme/tiny", "--endpoint", plain_hub.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
-                 env=env, timeout=120)
+    result = cli(
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        plain_hub.endpoint,
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert "REQUESTS_CA_BUNDLE" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not os.path.exists(tmp_path / "m" / "README.md")

@@ -22,7 +22,9 @@ OLD_CONFIG = b'{"hidden_size": 4, "model_type": "llama"}\n'
 @pytest.fixture(scope="module")
 def served():
     store = RepoStore()
-    c1 = store.add_files("acme/tiny", {**REPO_FILES, "config.json": OLD_CONFIG}, branches=("main", "master"), tags=("v1.0",))
+    c1 = store.add_files(
+        "acme/tiny", {**REPO_FILES, "config.json": OLD_CONFIG}, branches=("main", "master"), tags=("v1.0",)
+    )
     c2 = store.add_files("acme/tiny", REPO_FILES, branches=("main", "master"), tags=())
     store.add_files("acme/gated", {"a.txt": b"x"})
     store.set_gated("acme/gated")
@@ -41,7 +43,9 @@ def hub(served, fast):
 
 
 def run_pull(hub, dest, source="hf", endpoints=None, repo="acme/tiny", **kw):
-    return pull(PullRequest(repo=repo, source=source, dest=dest, endpoints=tuple(endpoints or [hub.srv.endpoint]), **kw))
+    return pull(
+        PullRequest(repo=repo, source=source, dest=dest, endpoints=tuple(endpoints or [hub.srv.endpoint]), **kw)
+    )
 
 
 def leftovers(dest):
@@ -128,8 +132,15 @@ RECOVERABLE = [
 
 
 def _with_match(fault: Fault, data: bytes, times: int) -> Fault:
-    return Fault(kind=fault.kind, match=sha256(data), times=times, status=fault.status,
-                 retry_after=fault.retry_after, delay=fault.delay, at=fault.at)
+    return Fault(
+        kind=fault.kind,
+        match=sha256(data),
+        times=times,
+        status=fault.status,
+        retry_after=fault.retry_after,
+        delay=fault.delay,
+        at=fault.at,
+    )
 
 
 @pytest.mark.parametrize("data", [SMALL, BIG], ids=["single-stream", "multipart"])
@@ -216,14 +227,19 @@ def test_token_goes_to_the_hub_only_and_is_never_written(hub, tmp_path):
 
 @pytest.mark.parametrize(
     "repo, token, code",
-    [("acme/nope", None, ExitCode.NOT_FOUND), ("acme/gated", None, ExitCode.AUTH),
-     ("acme/private", None, ExitCode.AUTH), ("acme/private", "wrong", ExitCode.AUTH)],
+    [
+        ("acme/nope", None, ExitCode.NOT_FOUND),
+        ("acme/gated", None, ExitCode.AUTH),
+        ("acme/private", None, ExitCode.AUTH),
+        ("acme/private", "wrong", ExitCode.AUTH),
+    ],
 )
 def test_hub_refusals_have_distinct_exit_codes(hub, tmp_path, repo, token, code):
     for source in ("hf", "modelscope"):
         try:  # refused at listing time (raises) or per file (HF lists gated repos, refuses their files)
-            error = run_pull(hub, tmp_path / source, source=source, repo=repo, token=token,
-                             token_to=(hub.srv.endpoint,)).error()
+            error = run_pull(
+                hub, tmp_path / source, source=source, repo=repo, token=token, token_to=(hub.srv.endpoint,)
+            ).error()
         except HubctlError as err:
             error = err
         # HF answers an anonymous caller 401 RepoNotFound for a private repo as for a missing one (issue 21.12)
@@ -233,8 +249,14 @@ def test_hub_refusals_have_distinct_exit_codes(hub, tmp_path, repo, token, code)
 
 
 def test_private_repo_with_the_right_token(hub, tmp_path):
-    report = run_pull(hub, tmp_path / "m", repo="acme/private", token="hf_secret123", source="modelscope",
-                      token_to=(hub.srv.endpoint,))
+    report = run_pull(
+        hub,
+        tmp_path / "m",
+        repo="acme/private",
+        token="hf_secret123",
+        source="modelscope",
+        token_to=(hub.srv.endpoint,),
+    )
     assert report.ok and (tmp_path / "m" / "a.txt").read_bytes() == b"secret weights"
 
 
@@ -280,8 +302,17 @@ def test_cli_errors_are_one_line_with_documented_codes(hub, tmp_path, args, code
 
 
 def test_cli_network_exhausted_exit_code(tmp_path):
-    result = cli("pull", "acme/tiny", "--endpoint", _dead_endpoint(), "--endpoint", _dead_endpoint(),
-                 "--dest", str(tmp_path / "m"), "--quiet")
+    result = cli(
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        _dead_endpoint(),
+        "--endpoint",
+        _dead_endpoint(),
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+    )
     assert result.returncode == ExitCode.NETWORK
     assert result.stderr.count("\n") == 1 and "hubctl: error:" in result.stderr
 
@@ -313,7 +344,11 @@ def test_manifest_validates_against_the_published_schema(hub, tmp_path):
         ({"HF_ENDPOINT": "https://hf-mirror.com"}, "hf", "https://hf-mirror.com"),
         ({}, "modelscope", "https://modelscope.cn"),
         ({"MODELSCOPE_DOMAIN": "www.modelscope.ai"}, "modelscope", "https://www.modelscope.ai"),
-        ({"MODELSCOPE_DOMAIN": "x.cn", "MODELSCOPE_ENDPOINT": "http://10.0.0.1:8080"}, "modelscope", "http://10.0.0.1:8080"),
+        (
+            {"MODELSCOPE_DOMAIN": "x.cn", "MODELSCOPE_ENDPOINT": "http://10.0.0.1:8080"},
+            "modelscope",
+            "http://10.0.0.1:8080",
+        ),
     ],
 )
 def test_default_endpoints_follow_the_official_variables(monkeypatch, env, source, expected):
@@ -327,8 +362,16 @@ def test_default_endpoints_follow_the_official_variables(monkeypatch, env, sourc
 
 
 def test_cli_uses_hf_endpoint_from_the_environment(hub, tmp_path):
-    result = cli("pull", "acme/tiny", "--dest", str(tmp_path / "m"), "--quiet", "--include", "README.md",
-                 env={"HF_ENDPOINT": hub.srv.endpoint})
+    result = cli(
+        "pull",
+        "acme/tiny",
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+        "--include",
+        "README.md",
+        env={"HF_ENDPOINT": hub.srv.endpoint},
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "README.md").read_bytes() == REPO_FILES["README.md"]
 
@@ -337,8 +380,17 @@ def test_stored_huggingface_token_is_used_when_no_token_is_given(hub, tmp_path):
     home = tmp_path / "hf-home"
     home.mkdir()
     (home / "token").write_text("hf_secret123")  # what `hf auth login` stores
-    result = cli("pull", "acme/private", "--endpoint", hub.srv.endpoint, "--token-to", hub.srv.endpoint,
-                 "--dest", str(tmp_path / "m"), "--quiet",
-                 env={"HF_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": ""})
+    result = cli(
+        "pull",
+        "acme/private",
+        "--endpoint",
+        hub.srv.endpoint,
+        "--token-to",
+        hub.srv.endpoint,
+        "--dest",
+        str(tmp_path / "m"),
+        "--quiet",
+        env={"HF_HOME": str(home), "HF_HUB_DISABLE_IMPLICIT_TOKEN": ""},
+    )
     assert result.returncode == 0, result.stderr
     assert "hf_secret123" not in result.stderr + result.stdout

@@ -34,8 +34,18 @@ def hub():
 
 
 def pull_args(hub, dest, *extra):
-    return ("pull", "acme/tiny", "--endpoint", hub.srv.endpoint, "--dest", str(dest), "--quiet",
-            "--connections", str(CONNECTIONS), *extra)
+    return (
+        "pull",
+        "acme/tiny",
+        "--endpoint",
+        hub.srv.endpoint,
+        "--dest",
+        str(dest),
+        "--quiet",
+        "--connections",
+        str(CONNECTIONS),
+        *extra,
+    )
 
 
 def body_records(hub, data: bytes):
@@ -119,8 +129,13 @@ def test_four_concurrent_pulls_into_one_folder_fetch_each_file_once(hub, tmp_pat
     assert tree_bytes(dest) == REPO_FILES
     assert not list(dest.rglob("*.hubctl-partial*")) and not list((dest / ".hubctl" / "locks").glob("*.lock"))
     for path, data in REPO_FILES.items():
-        served = [r for r in hub.srv.log() if r.method == "GET" and r.status in (200, 206)
-                  and (sha256(data) in r.path or r.path.split("?")[0].endswith("/" + path))]
+        served = [
+            r
+            for r in hub.srv.log()
+            if r.method == "GET"
+            and r.status in (200, 206)
+            and (sha256(data) in r.path or r.path.split("?")[0].endswith("/" + path))
+        ]
         assert sum(r.bytes_sent for r in served) == len(data), path
     statuses = [f["status"] for out, _ in outputs for f in json.loads(out)["files"]]
     assert statuses.count("downloaded") + statuses.count("resumed") == len(REPO_FILES)
@@ -200,9 +215,14 @@ def test_a_terminal_gets_a_byte_progress_bar_with_the_files_in_flight(hub, tmp_p
     from pulltools import FAST_ENV
 
     hub.srv.add_fault(Fault(kind="slow", match=sha256(BIG), times=-1, delay=0.01))
-    child = pexpect.spawn(sys.executable, ["-m", "hubctl", "pull", "acme/tiny", "--endpoint", hub.srv.endpoint,
-                                           "--dest", str(tmp_path / "m")],
-                          env={**os.environ, **FAST_ENV}, encoding="utf-8", timeout=60, dimensions=(24, 160))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hubctl", "pull", "acme/tiny", "--endpoint", hub.srv.endpoint, "--dest", str(tmp_path / "m")],
+        env={**os.environ, **FAST_ENV},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 160),
+    )
     child.expect(r"7 files:\s+\d+%\|")  # tqdm's bar, described with the file count
     child.expect(r"shard\.bin")  # the large file is in flight (largest first)
     child.expect(r"pulled hf:acme/tiny@")

@@ -167,15 +167,25 @@ def test_the_writer_of_the_layer_output_is_found_by_probing_not_by_name():
     from hubctl.quantize.structure import decoder_layers, writes_layer_output
 
     torch.manual_seed(0)
-    shape = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
-                 num_key_value_heads=2, head_dim=8)
+    shape = {
+        "vocab_size": 64,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 8,
+    }
     found = {}
     for config, cls in ((LlamaConfig(**shape), LlamaForCausalLM), (Gemma2Config(**shape), Gemma2ForCausalLM)):
         model = cls(config).eval()
         layer = decoder_layers(model)[1][0]
         sample = capture_inputs(model, layer, [list(range(16))], 1, "cpu")[0]
-        found[cls.__name__] = {name: writes_layer_output(layer, m, sample) for name, m in layer.named_modules()
-                               if isinstance(m, torch.nn.Linear)}
+        found[cls.__name__] = {
+            name: writes_layer_output(layer, m, sample)
+            for name, m in layer.named_modules()
+            if isinstance(m, torch.nn.Linear)
+        }
     assert [k for k, v in found["LlamaForCausalLM"].items() if v] == ["mlp.down_proj"]
     # Gemma 2 normalises the MLP's output before adding it: nothing writes the output unchanged
     assert not any(found["Gemma2ForCausalLM"].values()) and len(found["Gemma2ForCausalLM"]) == 7
@@ -232,7 +242,9 @@ def tiny(tmp_path_factory):
 
 
 def small(**kw) -> QuantizeOptions:
-    return QuantizeOptions(**{"samples": 8, "seq_len": 64, "group_size": 32, "heldout_windows": 4, "check": False, **kw})
+    return QuantizeOptions(
+        **{"samples": 8, "seq_len": 64, "group_size": 32, "heldout_windows": 4, "check": False, **kw}
+    )
 
 
 class _Tokens:
@@ -308,7 +320,12 @@ def test_the_checkpoint_holds_exactly_what_the_fake_quant_model_computed(tiny, t
         (lambda t, d: _without_tokenizer(t, d), [], ExitCode.USAGE, "no tokenizer"),
         (lambda t, d: t, ["--bits", "3"], ExitCode.USAGE, "only 4-bit"),
         (lambda t, d: t, ["--max-memory", "0.01"], ExitCode.LOCAL_IO, "not enough RAM"),
-        (lambda t, d: t, ["--group-size", "64"], ExitCode.USAGE, "--group-size 64 leaves partial groups (in_features 32)"),
+        (
+            lambda t, d: t,
+            ["--group-size", "64"],
+            ExitCode.USAGE,
+            "--group-size 64 leaves partial groups (in_features 32)",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(tiny, tmp_path, make, args, code, text):
@@ -329,8 +346,9 @@ def test_explicit_partial_groups_name_the_kernels_and_need_the_flag(tiny, tmp_pa
     for kernel in ("TorchAtenLinear", "ExLlama v2", "Marlin"):
         assert kernel in refused.stderr
     assert not (tmp_path / "q").exists()
-    allowed = cli("quantize", str(tiny), "--out", str(tmp_path / "q"), "--group-size", "64", "--allow-partial-groups",
-                  *TINY_ARGS)
+    allowed = cli(
+        "quantize", str(tiny), "--out", str(tmp_path / "q"), "--group-size", "64", "--allow-partial-groups", *TINY_ARGS
+    )
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert "group size 64 (requested; partial groups in in_features 32)" in allowed.stderr
     report = json.loads((tmp_path / "q" / "quant_report.json").read_text())
@@ -339,10 +357,16 @@ def test_explicit_partial_groups_name_the_kernels_and_need_the_flag(tiny, tmp_pa
 
 def test_the_default_group_size_is_chosen_by_the_kernels_and_recorded(tiny, tmp_path):
     report = quantize(tiny, tmp_path / "q", small(group_size=None))
-    assert report.group.group_size == 32 and report.group.requested is None  # hidden 32: 128 and 64 leave partial groups
+    assert (
+        report.group.group_size == 32 and report.group.requested is None
+    )  # hidden 32: 128 and 64 leave partial groups
     manifest = json.loads((tmp_path / "q" / ".hubctl" / "manifest.json").read_text())["provenance"]
-    assert manifest["group_size"] == {"group_size": 32, "requested": None, "partial_in_features": [],
-                                      "refused_by": report.group.refused_by}
+    assert manifest["group_size"] == {
+        "group_size": 32,
+        "requested": None,
+        "partial_in_features": [],
+        "refused_by": report.group.refused_by,
+    }
     assert manifest["quantization"]["group_size"] == 32
     assert json.loads((tmp_path / "q" / "quant_report.json").read_text())["group_size"]["group_size"] == 32
 
@@ -353,8 +377,9 @@ def remote(tiny, tmp_path_factory):
 
 
 def test_remote_code_sources_need_consent_and_transformers_never_asks(remote, tmp_path):
-    result = cli("quantize", str(remote), "--out", str(tmp_path / "q"), *TINY_ARGS, stdin=subprocess.DEVNULL,
-                 timeout=300)
+    result = cli(
+        "quantize", str(remote), "--out", str(tmp_path / "q"), *TINY_ARGS, stdin=subprocess.DEVNULL, timeout=300
+    )
     assert result.returncode == ExitCode.USAGE and result.stderr.count("\n") == 1, result.stderr
     assert "--trust-remote-code" in result.stderr and all(name in result.stderr for name in REMOTE_FILES)
     assert "[y/N]" not in result.stdout + result.stderr and not (tmp_path / "q").exists()
@@ -363,8 +388,16 @@ def test_remote_code_sources_need_consent_and_transformers_never_asks(remote, tm
 def test_remote_code_sources_quantize_with_consent_and_load_as_their_own_class(remote, tmp_path):
     from hubctl.model.loading import LoadOptions, load
 
-    result = cli("quantize", str(remote), "--out", str(tmp_path / "q"), "--trust-remote-code", *TINY_ARGS,
-                 stdin=subprocess.DEVNULL, timeout=600)
+    result = cli(
+        "quantize",
+        str(remote),
+        "--out",
+        str(tmp_path / "q"),
+        "--trust-remote-code",
+        *TINY_ARGS,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     out = tmp_path / "q"
     assert all((out / name).read_text() == (remote / name).read_text() for name in REMOTE_FILES)
@@ -379,8 +412,16 @@ def test_a_source_that_does_not_match_its_manifest_is_refused_before_loading(tin
     assert cli("manifest", str(src), "-q").returncode == 0
     # A changed modeling file is code that would run: the manifest check must catch it before transformers does.
     (src / REMOTE_FILES[1]).write_text((src / REMOTE_FILES[1]).read_text() + "\nimport os  # changed\n")
-    result = cli("quantize", str(src), "--out", str(tmp_path / "q"), "--trust-remote-code", *TINY_ARGS,
-                 stdin=subprocess.DEVNULL, timeout=300)
+    result = cli(
+        "quantize",
+        str(src),
+        "--out",
+        str(tmp_path / "q"),
+        "--trust-remote-code",
+        *TINY_ARGS,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
     assert result.returncode == ExitCode.INTEGRITY, result.stderr
     assert "does not match its manifest" in result.stderr and not (tmp_path / "q").exists()
 
@@ -406,7 +447,9 @@ def test_a_model_without_a_decoder_stack_is_refused(tmp_path):
 @pytest.mark.real_model
 @needs_loader
 def test_real_model_int4_loads_in_transformers_and_still_answers_paris(tmp_path):
-    result = cli("quantize", str(real_model()), "--out", str(tmp_path / "q"), "--samples", "16", "--seq-len", "128", "--json")
+    result = cli(
+        "quantize", str(real_model()), "--out", str(tmp_path / "q"), "--samples", "16", "--seq-len", "128", "--json"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
     ppl = report["perplexity"]
@@ -454,8 +497,9 @@ def _plain_from_pretrained_answer(folder: Path) -> str:
     kernels = {type(m).__name__ for m in model.modules() if hasattr(m, "qweight")}
     assert kernels == {"TorchAtenLinear"}, kernels  # the default CPU kernel, not the plain torch fallback
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    ids = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
-                                        add_generation_prompt=True, return_tensors="pt")
+    ids = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}], add_generation_prompt=True, return_tensors="pt"
+    )
     ids = ids["input_ids"] if hasattr(ids, "keys") else ids
     with torch.inference_mode():
         out = model.generate(ids, max_new_tokens=16, do_sample=False)
@@ -467,8 +511,13 @@ def test_gpu_check_says_clearly_that_there_is_no_gpu_and_runs_nothing(tmp_path):
     from pulltools import ROOT
 
     out = tmp_path / "gpu.json"
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), str(out)], capture_output=True,
-                            text=True, timeout=300, check=False)
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu_check.sh"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 2 and "no CUDA GPU" in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists()
 
@@ -494,9 +543,18 @@ def _deep_llama(dest: Path, layers: int) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=49152, hidden_size=256, intermediate_size=1024, num_hidden_layers=layers,
-                         num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=512,
-                         bos_token_id=1, eos_token_id=2, tie_word_embeddings=True)
+    config = LlamaConfig(
+        vocab_size=49152,
+        hidden_size=256,
+        intermediate_size=1024,
+        num_hidden_layers=layers,
+        num_attention_heads=8,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=1,
+        eos_token_id=2,
+        tie_word_embeddings=True,
+    )
     LlamaForCausalLM(config).save_pretrained(dest)
     for name in TOKENIZER_FILES:
         shutil.copy(real_model() / name, dest / name)
@@ -513,8 +571,13 @@ def test_peak_memory_does_not_grow_with_depth_and_the_preflight_predicts_it(tmp_
     # weights it did not hold); so "within 10 %" separates one layer at a time from the whole model.
     for layers in (4, 16):
         src = _deep_llama(tmp_path / f"l{layers}", layers)
-        result = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(src), str(tmp_path / f"q{layers}")],
-                                capture_output=True, text=True, timeout=1200, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, str(src), str(tmp_path / f"q{layers}")],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         peaks[layers] = json.loads(result.stdout.strip().splitlines()[-1])
     assert abs(peaks[16]["peak"] / peaks[4]["peak"] - 1) < 0.10, peaks

@@ -139,8 +139,29 @@ def test_signed_cdn_url_lifetime_from_its_own_query():
 
 # --- bounded fuzz of the recorded tree (issue 17.16) ---------------------------------------------------------
 
-_HOSTILE_VALUES = [None, True, -1, 0, 1.5, 2**64, 10**30, "", "x", "a" * 64, "A" * 64, "/" * 40, "../etc", "\x00",
-                   "\u202e", [], {}, [[[[]]]], {"oid": "a" * 64}, "e" * 40, 6230011]
+_HOSTILE_VALUES = [
+    None,
+    True,
+    -1,
+    0,
+    1.5,
+    2**64,
+    10**30,
+    "",
+    "x",
+    "a" * 64,
+    "A" * 64,
+    "/" * 40,
+    "../etc",
+    "\x00",
+    "\u202e",
+    [],
+    {},
+    [[[[]]]],
+    {"oid": "a" * 64},
+    "e" * 40,
+    6230011,
+]
 
 
 def _mutate(data: list, rng: random.Random) -> object:
@@ -165,8 +186,12 @@ def _mutate(data: list, rng: random.Random) -> object:
 
 def _valid(remote: RemoteFile) -> bool:
     return (
-        isinstance(remote.path, str) and bool(remote.path) and "\x00" not in remote.path
-        and isinstance(remote.size, int) and not isinstance(remote.size, bool) and 0 <= remote.size <= 1 << 50
+        isinstance(remote.path, str)
+        and bool(remote.path)
+        and "\x00" not in remote.path
+        and isinstance(remote.size, int)
+        and not isinstance(remote.size, bool)
+        and 0 <= remote.size <= 1 << 50
         and (remote.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", remote.sha256) is not None)
         and (remote.git_sha1 is None or re.fullmatch(r"[0-9a-f]{40}", remote.git_sha1) is not None)
     )
@@ -276,8 +301,9 @@ def test_9_spent_resolver_budget_is_waited_out_with_a_message(hub, tmp_path):
 
 
 def test_9_a_wait_longer_than_allowed_fails_with_exit_5(hub, tmp_path):
-    hub.add_fault(Fault("status", match="/resolve/", status=429, times=-1,
-                        headers={"RateLimit": '"resolvers";r=0;t=200'}))
+    hub.add_fault(
+        Fault("status", match="/resolve/", status=429, times=-1, headers={"RateLimit": '"resolvers";r=0;t=200'})
+    )
     started = time.monotonic()
     result = pull(hub, tmp_path / "m", "--include", "config.json", env={"HUBCTL_RATE_LIMIT_WAIT_MAX": "5"})
     assert result.returncode == ExitCode.NETWORK
@@ -286,8 +312,9 @@ def test_9_a_wait_longer_than_allowed_fails_with_exit_5(hub, tmp_path):
 
 
 def test_9_a_503_carrying_ratelimit_is_an_ordinary_retry(hub, tmp_path):
-    hub.add_fault(Fault("status", match="/resolve/", status=503, times=1,
-                        headers={"RateLimit": '"resolvers";r=2950;t=250'}))
+    hub.add_fault(
+        Fault("status", match="/resolve/", status=503, times=1, headers={"RateLimit": '"resolvers";r=2950;t=250'})
+    )
     started = time.monotonic()
     result = pull(hub, tmp_path / "m", "--include", "config.json")
     assert_pulled(result, tmp_path / "m", {"config.json": REPO_FILES["config.json"]})
@@ -402,8 +429,9 @@ def test_16_xet_only_entry_without_a_linked_etag_is_a_clear_exit_6(tmp_path):
     with HostileServer() as srv:
         srv.scripts[f"/api/models/{REPO}/tree/"] = lambda h: h.send_raw(json_answer([entry]))
         srv.scripts[f"/{REPO}/resolve/{SHA}/w.bin"] = lambda h: h.send_raw(raw("200 OK", [], data))
-        result = cli("pull", f"hf:{REPO}", "--endpoint", srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet",
-                     timeout=60)
+        result = cli(
+            "pull", f"hf:{REPO}", "--endpoint", srv.endpoint, "--dest", str(tmp_path / "m"), "--quiet", timeout=60
+        )
     assert result.returncode == ExitCode.INTEGRITY
     assert "Xet-only" in error_line(result) and "X-Linked-Etag" in result.stderr
     assert not (tmp_path / "m" / "w.bin").exists()

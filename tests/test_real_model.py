@@ -30,8 +30,12 @@ def model_dir() -> Path:
 @pytest.fixture(scope="module")
 def serve(model_dir):
     """`hubctl serve` as its own process, like a hub on the network."""
-    proc = subprocess.Popen([sys.executable, "-m", "hubctl", "serve", str(model_dir), "--repo", REPO, "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hubctl", "serve", str(model_dir), "--repo", REPO, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = ""
     while "HF_ENDPOINT=" not in line:
         line = proc.stdout.readline()
@@ -43,7 +47,7 @@ def serve(model_dir):
 
 @pytest.mark.parametrize("source", ["hf", "ms"])
 def test_real_model_pulled_by_hubctl_and_the_official_clients_byte_for_byte(serve, model_dir, tmp_path, source):
-    expected = {k: v for k, v in tree_bytes(model_dir).items()}
+    expected = dict(tree_bytes(model_dir).items())
     result = cli("pull", f"{source}:{REPO}", "--endpoint", serve, "--dest", str(tmp_path / "hubctl"), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

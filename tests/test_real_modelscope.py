@@ -132,10 +132,12 @@ def test_recorded_listing_gives_typed_entries_and_the_head_from_short_id(fast: N
 
 
 def test_recorded_revisions_without_commitid_resolve_through_the_commits_api() -> None:
-    session = FakeSession([
-        ("/revisions", {}, 200, fixture("revisions_no_commitid.json"), {}),
-        ("/commits", {"PageNumber": "1", "PageSize": "1"}, 200, fixture("commits_ref_master.json"), {}),
-    ])
+    session = FakeSession(
+        [
+            ("/revisions", {}, 200, fixture("revisions_no_commitid.json"), {}),
+            ("/commits", {"PageNumber": "1", "PageSize": "1"}, 200, fixture("commits_ref_master.json"), {}),
+        ]
+    )
     assert ms_refs.resolve(api(session), "master")[0] == HEAD
     # A short sha is taken only from an answer that starts with it (this fake, like the live hub with a
     # misspelled parameter, answers master's head whatever the Ref).
@@ -169,10 +171,20 @@ def test_missing_repo_stops_the_resolve_chain_at_the_first_answer() -> None:
 @pytest.mark.parametrize(
     ("mutation", "reason"),
     [
-        ({"Size": "659"}, "Size"), ({"Size": None}, "Size"), ({"Size": -1}, "Size"), ({"Size": 1 << 60}, "Size"),
-        ({"Size": 6.5}, "Size"), ({"Size": True}, "Size"), ({"Path": 7}, "Path"), ({"Path": ["a"]}, "Path"),
-        ({"Path": ""}, "Path"), ({"Sha256": "ab/" * 21 + "a"}, "Sha256"), ({"Sha256": "ab" * 31}, "Sha256"),
-        ({"Sha256": 12}, "Sha256"), ({"Type": "symlink"}, "Type"), ({"IsLFS": "yes"}, "IsLFS"),
+        ({"Size": "659"}, "Size"),
+        ({"Size": None}, "Size"),
+        ({"Size": -1}, "Size"),
+        ({"Size": 1 << 60}, "Size"),
+        ({"Size": 6.5}, "Size"),
+        ({"Size": True}, "Size"),
+        ({"Path": 7}, "Path"),
+        ({"Path": ["a"]}, "Path"),
+        ({"Path": ""}, "Path"),
+        ({"Sha256": "ab/" * 21 + "a"}, "Sha256"),
+        ({"Sha256": "ab" * 31}, "Sha256"),
+        ({"Sha256": 12}, "Sha256"),
+        ({"Type": "symlink"}, "Type"),
+        ({"IsLFS": "yes"}, "IsLFS"),
     ],
 )
 def test_malformed_entries_are_exit_6_naming_the_entry(mutation: dict, reason: str) -> None:
@@ -199,8 +211,24 @@ def test_entries_that_are_not_objects_and_deep_json_are_exit_6() -> None:
 def _mutate(rng: random.Random, value: object, depth: int = 0) -> object:
     """One random change somewhere inside `value` (a copy): a value of another type, a deleted or added key,
     an entry that is not an object, a wrong-length hash, control characters, deep nesting."""
-    junk = [None, True, -1, 0, 1 << 62, 3.5, "", "12", "ab" * 33, "a\x1b[2J\n", [], {}, [[[[[[]]]]]],
-            {"Path": {"Path": "x"}}, "x" * 5000, float("1e308")]
+    junk = [
+        None,
+        True,
+        -1,
+        0,
+        1 << 62,
+        3.5,
+        "",
+        "12",
+        "ab" * 33,
+        "a\x1b[2J\n",
+        [],
+        {},
+        [[[[[[]]]]]],
+        {"Path": {"Path": "x"}},
+        "x" * 5000,
+        float("1e308"),
+    ]
     if isinstance(value, dict) and value and depth < 6:
         key = rng.choice(list(value))
         roll = rng.random()
@@ -269,8 +297,12 @@ ALL_V2 = {"config.json": CONFIG_V2, "model.safetensors": WEIGHTS, "notes/big.txt
 @pytest.fixture
 def ms_hub():
     store = RepoStore()
-    store.add_files("acme/m", {"config.json": CONFIG_V1, "model.safetensors": WEIGHTS, "notes/big.txt": BIG_TEXT},
-                    tags=("v1.0",), message="C1")
+    store.add_files(
+        "acme/m",
+        {"config.json": CONFIG_V1, "model.safetensors": WEIGHTS, "notes/big.txt": BIG_TEXT},
+        tags=("v1.0",),
+        message="C1",
+    )
     store.add_files("acme/m", {"config.json": CONFIG_V2}, message="C2")
     store.add_files("acme/private", {"a.txt": b"secret"})
     store.require_token("acme/private", "ms-secret")
@@ -386,10 +418,16 @@ class _Canned(BaseHTTPRequestHandler):
 @pytest.mark.parametrize(
     ("body", "code", "needle"),
     [
-        ({"Code": 10010205001, "Success": False, "Data": None, "Message": "模型不存在\x1b[2J"}, 3,
-         "模型不存在\\x1b[2J"),
-        ({"Code": 200, "Success": True, "Data": {"Files": [{"Path": "a\nb", "Type": "blob", "Size": "12"}]}}, 6,
-         "a\\x0ab"),
+        (
+            {"Code": 10010205001, "Success": False, "Data": None, "Message": "模型不存在\x1b[2J"},
+            3,
+            "模型不存在\\x1b[2J",
+        ),
+        (
+            {"Code": 200, "Success": True, "Data": {"Files": [{"Path": "a\nb", "Type": "blob", "Size": "12"}]}},
+            6,
+            "a\\x0ab",
+        ),
     ],
 )
 def test_point3_business_error_in_200_and_malformed_listing_end_to_end(tmp_path: Path, body, code, needle) -> None:
@@ -399,8 +437,9 @@ def test_point3_business_error_in_200_and_malformed_listing_end_to_end(tmp_path:
     thread.start()
     try:
         endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-        proc = cli("pull", "ms:acme/m", "--revision", HEAD, "--endpoint", endpoint, "--dest", str(tmp_path / "d"),
-                   timeout=60)
+        proc = cli(
+            "pull", "ms:acme/m", "--revision", HEAD, "--endpoint", endpoint, "--dest", str(tmp_path / "d"), timeout=60
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -484,8 +523,18 @@ def test_point7_endpoint_with_trailing_slash_sends_the_same_requests(ms_hub: Hub
         assert proc.returncode == 0, proc.stderr
         paths.append(sorted(r.path for r in ms_hub.log() if r.origin == "api"))
     assert paths[0] == paths[1] == paths[2] and not any("//" in p for p in paths[0])
-    proc = cli("pull", "ms:acme/m", "--endpoint", ms_hub.endpoint + "/", "--dest", str(tmp_path / "e"), "-q",
-               "--include", "config.json", timeout=60)
+    proc = cli(
+        "pull",
+        "ms:acme/m",
+        "--endpoint",
+        ms_hub.endpoint + "/",
+        "--dest",
+        str(tmp_path / "e"),
+        "-q",
+        "--include",
+        "config.json",
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
 
 

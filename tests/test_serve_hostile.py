@@ -169,9 +169,17 @@ def test_huge_and_numerous_headers_are_refused(hub: HubServer) -> None:
 
 @pytest.mark.parametrize(
     "request_line",
-    [b"BREW /api/models/acme/tiny HTTP/1.1", b"get /api/models/acme/tiny HTTP/1.1", b"G\x00T / HTTP/1.1",
-     b"TRACE / HTTP/1.1", b"CONNECT 127.0.0.1:1 HTTP/1.1", b"GET / HTTP/1.1\x00<script>", b"GET / HTTP/9.9",
-     b"GET / HTTP/1.1 extra", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"],
+    [
+        b"BREW /api/models/acme/tiny HTTP/1.1",
+        b"get /api/models/acme/tiny HTTP/1.1",
+        b"G\x00T / HTTP/1.1",
+        b"TRACE / HTTP/1.1",
+        b"CONNECT 127.0.0.1:1 HTTP/1.1",
+        b"GET / HTTP/1.1\x00<script>",
+        b"GET / HTTP/9.9",
+        b"GET / HTTP/1.1 extra",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+    ],
 )
 def test_odd_request_lines_get_a_clean_status_line_with_no_request_data(hub: HubServer, request_line: bytes) -> None:
     answer = exchange(hub.port, request_line + b"\r\nHost: a\r\n\r\n")
@@ -199,9 +207,7 @@ def test_an_absolute_form_target_is_not_proxied(hub: HubServer) -> None:
     ],
 )
 def test_body_framing_that_could_smuggle_a_request_is_refused(hub: HubServer, headers: list[str], status: int) -> None:
-    raw = get("/api/models/acme/tiny/paths-info/main", *headers, method="POST").replace(
-        b"Connection: close\r\n", b""
-    )
+    raw = get("/api/models/acme/tiny/paths-info/main", *headers, method="POST").replace(b"Connection: close\r\n", b"")
     smuggled = b"GET /api/models/acme/tiny HTTP/1.1\r\nHost: a\r\n\r\n"
     answer = exchange(hub.port, raw + b"0\r\n\r\n" + smuggled)
     assert head_of(answer)[0] == status

@@ -306,7 +306,9 @@ def test_modelscope_listing_revisions_and_auth(hub: HubServer) -> None:
 
     status, _, body = request(f"{hub.endpoint}/api/v1/models/acme/tiny/revisions")
     revs = json.loads(body)["Data"]["RevisionMap"]
-    assert revs["Branches"] == [{"Revision": b, "CreatedAt": revs["Branches"][i]["CreatedAt"]} for i, b in enumerate(["main", "master"])]
+    assert revs["Branches"] == [
+        {"Revision": b, "CreatedAt": revs["Branches"][i]["CreatedAt"]} for i, b in enumerate(["main", "master"])
+    ]
     assert revs["Tags"][0]["Revision"] == "v1.0" and revs["Tags"][0]["CreatedAt"] >= int(before) - 60
 
     status, _, _ = request(f"{hub.endpoint}/api/v1/models/acme/tiny/repo?Revision=master&FilePath=nope.txt")

@@ -153,8 +153,10 @@ def test_a_pull_after_verify_trusts_the_index_and_hashes_nothing(pulled, monkeyp
     assert report.ok and hashed == [] and report.bytes_fetched == 0
 
 
-@pytest.mark.parametrize("garbage", [b"{not json", b"[1, 2]", b'{"version": 1, "stamps": {"config.json": 7}}',
-                                     b'{"version": 99, "stamps": {}}'])
+@pytest.mark.parametrize(
+    "garbage",
+    [b"{not json", b"[1, 2]", b'{"version": 1, "stamps": {"config.json": 7}}', b'{"version": 99, "stamps": {}}'],
+)
 def test_a_corrupt_stamp_index_is_ignored_and_rewritten(pulled, garbage):
     assert verify_json(pulled.dest)[0] == 0
     shutil.rmtree(pulled.dest / ".hubctl" / "stamps")
@@ -208,9 +210,14 @@ def test_repair_refetches_only_the_damaged_file(pulled):
     assert code == 0 and report["ok"], report
     assert sorted(report["repaired"]) == sorted([BIG, "README.md"])
     assert tree_bytes(pulled.dest) == REPO_FILES
-    bodies = [r for r in pulled.srv.log() if r.method == "GET" and r.status in (200, 206)
-              and ("/cdn/" in r.path or "/resolve/" in r.path)]
-    fetched = {p for p, data in REPO_FILES.items() for r in bodies if sha256(data) in r.path or r.path.endswith("/" + p)}
+    bodies = [
+        r
+        for r in pulled.srv.log()
+        if r.method == "GET" and r.status in (200, 206) and ("/cdn/" in r.path or "/resolve/" in r.path)
+    ]
+    fetched = {
+        p for p, data in REPO_FILES.items() for r in bodies if sha256(data) in r.path or r.path.endswith("/" + p)
+    }
     assert fetched == {BIG, "README.md"}
 
 
@@ -221,8 +228,11 @@ def test_repair_that_cannot_reach_any_endpoint_keeps_the_integrity_failure_visib
 
 
 def test_cold_verify_imports_neither_torch_nor_transformers(pulled):
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "hubctl", "verify", str(pulled.dest), "--quiet"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hubctl", "verify", str(pulled.dest), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert not {"torch", "transformers"} & modules and "hubctl.integrity.verify" in modules
@@ -249,8 +259,18 @@ def test_verify_imports_its_own_command_only_and_nothing_heavy(pulled):
 def test_pull_from_a_lockfile_restores_the_pinned_files_via_the_other_hub(pulled, tmp_path):
     lock = tmp_path / "lock.json"
     lock.write_bytes((pulled.dest / ".hubctl" / "manifest.json").read_bytes())  # pinned from hf
-    result = cli("pull", "--manifest", str(lock), "--source", "modelscope", "--endpoint", pulled.srv.endpoint,
-                 "--dest", str(tmp_path / "restored"), "--json")
+    result = cli(
+        "pull",
+        "--manifest",
+        str(lock),
+        "--source",
+        "modelscope",
+        "--endpoint",
+        pulled.srv.endpoint,
+        "--dest",
+        str(tmp_path / "restored"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     assert tree_bytes(tmp_path / "restored") == REPO_FILES
     restored = json.loads((tmp_path / "restored" / ".hubctl" / "manifest.json").read_text())
@@ -270,8 +290,17 @@ def test_pull_from_a_lockfile_fails_with_the_integrity_code_when_a_copy_differs(
     other.add_files("acme/tiny", {**REPO_FILES, "config.json": b'{"changed": true}\n'})
     lock = pulled.dest / ".hubctl" / "manifest.json"
     with HubServer(other) as srv:
-        result = cli("pull", "--manifest", str(lock), "--revision", "main", "--endpoint", srv.endpoint,
-                     "--dest", str(tmp_path / "x"))
+        result = cli(
+            "pull",
+            "--manifest",
+            str(lock),
+            "--revision",
+            "main",
+            "--endpoint",
+            srv.endpoint,
+            "--dest",
+            str(tmp_path / "x"),
+        )
     other.close()
     assert result.returncode == ExitCode.INTEGRITY and "config.json" in result.stderr
     assert not (tmp_path / "x" / "config.json").exists()

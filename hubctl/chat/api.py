@@ -15,10 +15,22 @@ from typing import Any
 
 from hubctl.model.conversation import Conversation
 
-KNOWN_FIELDS = frozenset({
-    "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "seed", "stop",
-    "stream", "stream_options", "n", "user",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "seed",
+        "stop",
+        "stream",
+        "stream_options",
+        "n",
+        "user",
+    }
+)
 MAX_STOP = 4  # OpenAI's own limit
 MAX_STOP_CHARS = 200
 ROLES = ("system", "user", "assistant")
@@ -27,8 +39,14 @@ ROLES = ("system", "user", "assistant")
 class ApiError(Exception):
     """A refused request: HTTP status plus the fields of OpenAI's error object."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
-                 kind: str = "invalid_request_error") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        param: str | None = None,
+        code: str | None = None,
+        kind: str = "invalid_request_error",
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code, self.kind = status, message, param, code, kind
 
@@ -63,8 +81,9 @@ def decode_body(raw: bytes) -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ApiError(400, f"the request body is not valid UTF-8 (byte {err.start})",
-                       code="invalid_encoding") from None
+        raise ApiError(
+            400, f"the request body is not valid UTF-8 (byte {err.start})", code="invalid_encoding"
+        ) from None
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as err:
@@ -82,14 +101,22 @@ def parse_chat(data: dict, model_id: str, context: int, default_max_tokens: int,
     """Validate a chat-completions body against the served model and its context window."""
     unknown = sorted(set(data) - KNOWN_FIELDS)
     if unknown:
-        raise ApiError(400, f"unsupported field {unknown[0]!r} (hubctl accepts: {', '.join(sorted(KNOWN_FIELDS))})",
-                       param=unknown[0], code="unsupported_parameter")
+        raise ApiError(
+            400,
+            f"unsupported field {unknown[0]!r} (hubctl accepts: {', '.join(sorted(KNOWN_FIELDS))})",
+            param=unknown[0],
+            code="unsupported_parameter",
+        )
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise ApiError(400, "model must be a string", param="model", code="invalid_type")
     if model not in (None, model_id):
-        raise ApiError(404, f"model {model[:100]!r} is not served here; this server serves {model_id!r}",
-                       param="model", code="model_not_found")
+        raise ApiError(
+            404,
+            f"model {model[:100]!r} is not served here; this server serves {model_id!r}",
+            param="model",
+            code="model_not_found",
+        )
     if data.get("n", 1) != 1 or isinstance(data.get("n"), bool):
         raise ApiError(400, "only n=1 is supported", param="n", code="unsupported_value")
     if "user" in data and not isinstance(data["user"], str):
@@ -106,9 +133,18 @@ def parse_chat(data: dict, model_id: str, context: int, default_max_tokens: int,
     stream = data.get("stream", False)
     if not isinstance(stream, bool):
         raise ApiError(400, "stream must be true or false", param="stream", code="invalid_type")
-    return ChatRequest(system=system, turns=turns, user=user, max_tokens=max_tokens, temperature=temperature,
-                       top_p=top_p, seed=seed, stop=_stop(data.get("stop")), stream=stream,
-                       include_usage=_include_usage(data.get("stream_options"), stream))
+    return ChatRequest(
+        system=system,
+        turns=turns,
+        user=user,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        stop=_stop(data.get("stop")),
+        stream=stream,
+        include_usage=_include_usage(data.get("stream_options"), stream),
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -122,8 +158,9 @@ def _number(data: dict, name: str, default: float, low: float, high: float) -> f
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ApiError(400, f"{name} must be a number", param=name, code="invalid_type")
     if not low <= value <= high:
-        raise ApiError(400, f"{name} must be between {low:g} and {high:g}, got {value:g}", param=name,
-                       code="invalid_value")
+        raise ApiError(
+            400, f"{name} must be between {low:g} and {high:g}, got {value:g}", param=name, code="invalid_value"
+        )
     return float(value)
 
 
@@ -135,8 +172,12 @@ def _max_tokens(data: dict, context: int, default: int) -> int:
     if not _is_int(value):
         raise ApiError(400, f"{name} must be an integer", param=name, code="invalid_type")
     if not 1 <= value < context:
-        raise ApiError(400, f"{name} must be between 1 and {context - 1} (the model's context is {context} tokens), "
-                            f"got {value}", param=name, code="invalid_value")
+        raise ApiError(
+            400,
+            f"{name} must be between 1 and {context - 1} (the model's context is {context} tokens), got {value}",
+            param=name,
+            code="invalid_value",
+        )
     return value
 
 
@@ -147,8 +188,12 @@ def _stop(value: Any) -> tuple[str, ...]:
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
         raise ApiError(400, "stop must be a string or a list of strings", param="stop", code="invalid_type")
     if len(stops) > MAX_STOP or any(not s or len(s) > MAX_STOP_CHARS for s in stops):
-        raise ApiError(400, f"stop: at most {MAX_STOP} non-empty strings of at most {MAX_STOP_CHARS} characters",
-                       param="stop", code="invalid_value")
+        raise ApiError(
+            400,
+            f"stop: at most {MAX_STOP} non-empty strings of at most {MAX_STOP_CHARS} characters",
+            param="stop",
+            code="invalid_value",
+        )
     return tuple(stops)
 
 
@@ -157,10 +202,17 @@ def _include_usage(value: Any, stream: bool) -> bool:
         return False
     if not stream:
         raise ApiError(400, "stream_options needs stream: true", param="stream_options", code="invalid_value")
-    if not isinstance(value, dict) or set(value) - {"include_usage"} or \
-            not isinstance(value.get("include_usage", False), bool):
-        raise ApiError(400, "stream_options accepts only {\"include_usage\": true|false}", param="stream_options",
-                       code="invalid_value")
+    if (
+        not isinstance(value, dict)
+        or set(value) - {"include_usage"}
+        or not isinstance(value.get("include_usage", False), bool)
+    ):
+        raise ApiError(
+            400,
+            'stream_options accepts only {"include_usage": true|false}',
+            param="stream_options",
+            code="invalid_value",
+        )
     return bool(value.get("include_usage", False))
 
 
@@ -170,16 +222,19 @@ def _content(message: Any, index: int) -> tuple[str, str]:
         raise ApiError(400, f"{where} must be an object", param=where, code="invalid_type")
     extra = sorted(set(message) - {"role", "content", "name"})
     if extra:
-        raise ApiError(400, f"{where}: unsupported field {extra[0]!r}", param=f"{where}.{extra[0]}",
-                       code="unsupported_parameter")
+        raise ApiError(
+            400, f"{where}: unsupported field {extra[0]!r}", param=f"{where}.{extra[0]}", code="unsupported_parameter"
+        )
     role, content = message.get("role"), message.get("content")
     if role not in ROLES:
-        raise ApiError(400, f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role",
-                       code="invalid_value")
+        raise ApiError(
+            400, f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role", code="invalid_value"
+        )
     if isinstance(content, list):  # the content-parts form: only text parts
         if not all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in content):
-            raise ApiError(400, f"{where}.content: only text parts are supported", param=f"{where}.content",
-                           code="invalid_value")
+            raise ApiError(
+                400, f"{where}.content: only text parts are supported", param=f"{where}.content", code="invalid_value"
+            )
         content = "".join(p["text"] for p in content)
     if not isinstance(content, str):
         raise ApiError(400, f"{where}.content must be a string", param=f"{where}.content", code="invalid_type")
@@ -198,9 +253,13 @@ def _messages(value: Any) -> tuple[str | None, tuple[tuple[str, str], ...], str]
     for i, (role, _) in enumerate(parsed):
         expected = "user" if i % 2 == 0 else "assistant"
         if role != expected:
-            raise ApiError(400, f"messages[{i + offset}].role: expected {expected!r} (an optional system message "
-                                "first, then user and assistant alternating)", param=f"messages[{i + offset}].role",
-                           code="invalid_value")
+            raise ApiError(
+                400,
+                f"messages[{i + offset}].role: expected {expected!r} (an optional system message "
+                "first, then user and assistant alternating)",
+                param=f"messages[{i + offset}].role",
+                code="invalid_value",
+            )
     if len(parsed) % 2 == 0:
         raise ApiError(400, "the last message must be the user's", param="messages", code="invalid_value")
     texts = [content for _, content in parsed]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from hubctl.chat.api import ChatRequest
 from hubctl.chat.stops import StopScanner
@@ -30,16 +30,24 @@ class Prepared:
 
     def hubctl_info(self) -> dict:
         """What hubctl adds to OpenAI's format: how the history was trimmed to fit."""
-        return {"trimmed_messages": 2 * self.dropped_turns, "prompt_tokens": len(self.prompt_ids),
-                "context": self.context}
+        return {
+            "trimmed_messages": 2 * self.dropped_turns,
+            "prompt_tokens": len(self.prompt_ids),
+            "context": self.context,
+        }
 
 
 def sampling_for(request: ChatRequest, top_k: int) -> Sampling:
     """temperature 0 means greedy, as in OpenAI's API."""
     if request.temperature == 0:
         return Sampling(max_new_tokens=request.max_tokens, greedy=True, seed=request.seed)
-    return Sampling(max_new_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
-                    top_k=top_k, seed=request.seed)
+    return Sampling(
+        max_new_tokens=request.max_tokens,
+        temperature=request.temperature,
+        top_p=request.top_p,
+        top_k=top_k,
+        seed=request.seed,
+    )
 
 
 def finish_reason(reply: Reply, scanner: StopScanner) -> str:
@@ -51,8 +59,9 @@ def usage(prepared: Prepared, reply: Reply) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": reply.tokens, "total_tokens": prompt + reply.tokens}
 
 
-def run(loaded: LoadedModel, prepared: Prepared, top_k: int, emit: Callable[[str], None],
-        stop: threading.Event) -> tuple[Reply, StopScanner]:
+def run(
+    loaded: LoadedModel, prepared: Prepared, top_k: int, emit: Callable[[str], None], stop: threading.Event
+) -> tuple[Reply, StopScanner]:
     """Generate, passing only text before any stop sequence to `emit`; a stop sequence ends generation."""
     scanner = StopScanner(prepared.request.stop)
 
@@ -77,22 +86,49 @@ class Chunks:
         self.id, self.created, self.model = new_id(), int(time.time()), model_id
 
     def chunk(self, delta: dict, finish: str | None = None, **extra: object) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], **extra}
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            **extra,
+        }
 
     def usage_chunk(self, counts: dict) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                "choices": [], "usage": counts}
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [],
+            "usage": counts,
+        }
 
 
 def completion(model_id: str, prepared: Prepared, text: str, reply: Reply, scanner: StopScanner) -> dict:
     """OpenAI's chat.completion object, plus hubctl's trimming report and timings."""
-    info = prepared.hubctl_info() | {"ttft_s": round(reply.ttft_s, 4), "tokens_per_s": round(reply.tokens_per_s, 2),
-                                     "finite": reply.finite}
-    return {"id": new_id(), "object": "chat.completion", "created": int(time.time()), "model": model_id,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": None,
-                         "finish_reason": finish_reason(reply, scanner)}],
-            "usage": usage(prepared, reply), "hubctl": info}
+    info = prepared.hubctl_info() | {
+        "ttft_s": round(reply.ttft_s, 4),
+        "tokens_per_s": round(reply.tokens_per_s, 2),
+        "finite": reply.finite,
+    }
+    return {
+        "id": new_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model_id,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "logprobs": None,
+                "finish_reason": finish_reason(reply, scanner),
+            }
+        ],
+        "usage": usage(prepared, reply),
+        "hubctl": info,
+    }
 
 
 def new_id() -> str:

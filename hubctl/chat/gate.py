@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from hubctl.chat.api import ApiError
 
@@ -51,17 +51,25 @@ class Gate:
                 self._busy = True
                 return
             if self._waiting >= self.queue:
-                raise ApiError(429, f"busy: one generation is running and {self._waiting} request(s) are waiting "
-                                    f"(the queue holds {self.queue}); retry later",
-                               code="queue_full", kind="rate_limit_error")
+                raise ApiError(
+                    429,
+                    f"busy: one generation is running and {self._waiting} request(s) are waiting "
+                    f"(the queue holds {self.queue}); retry later",
+                    code="queue_full",
+                    kind="rate_limit_error",
+                )
             self._waiting += 1
             deadline = time.monotonic() + self.timeout
             try:
                 while self._busy:
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise ApiError(503, f"waited {self.timeout:g} s for the model without getting a turn",
-                                       code="queue_timeout", kind="server_error")
+                        raise ApiError(
+                            503,
+                            f"waited {self.timeout:g} s for the model without getting a turn",
+                            code="queue_timeout",
+                            kind="server_error",
+                        )
                     if gone():
                         raise ClientGone()
                     self._cond.wait(min(SLICE_S, left))

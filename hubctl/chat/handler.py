@@ -59,11 +59,18 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if route is None:
                 known = any(path in r for r in ({"/", "/health", "/v1/models"}, {CHAT_PATH}))
-                raise ApiError(405 if known else 404, f"{self.command} {path} is not a route of this server",
-                               code="method_not_allowed" if known else "not_found")
+                raise ApiError(
+                    405 if known else 404,
+                    f"{self.command} {path} is not a route of this server",
+                    code="method_not_allowed" if known else "not_found",
+                )
             if path.startswith("/v1/") and not self._authorized():
-                raise ApiError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                               code="invalid_api_key", kind="authentication_error")
+                raise ApiError(
+                    401,
+                    "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                    code="invalid_api_key",
+                    kind="authentication_error",
+                )
             route()
         except ApiError as err:
             self._send_json(err.status, err.body())
@@ -71,8 +78,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as err:  # a bug: one line for the client and the log, the server keeps serving
             self.server.log(f"hubctl chat: internal error: {type(err).__name__}: {_one_line(err)}")
-            self._send_json(500, ApiError(500, f"internal error: {type(err).__name__}", code="internal_error",
-                                          kind="server_error").body())
+            self._send_json(
+                500,
+                ApiError(
+                    500, f"internal error: {type(err).__name__}", code="internal_error", kind="server_error"
+                ).body(),
+            )
         finally:
             self._access_log(path)
 
@@ -82,16 +93,24 @@ class Handler(BaseHTTPRequestHandler):
             return True
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
         # compare_digest takes the same time wherever the first difference is
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode("utf-8", "replace"),
-                                                                  key.encode("utf-8"))
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode("utf-8", "replace"), key.encode("utf-8")
+        )
 
     # ---- routes ----
 
     def _page(self) -> None:
-        self._send(200, self.server.page, "text/html; charset=utf-8", {
-            "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                                       "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+        self._send(
+            200,
+            self.server.page,
+            "text/html; charset=utf-8",
+            {
+                "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
     def _health(self) -> None:
         self._send_json(200, {"status": "ok"})
@@ -102,13 +121,23 @@ class Handler(BaseHTTPRequestHandler):
     def _chat(self) -> None:
         server = self.server
         data = decode_body(self._body())
-        request = parse_chat(data, server.model_id, server.loaded.context, server.options.max_tokens,
-                             {"temperature": server.options.temperature, "top_p": server.options.top_p})
+        request = parse_chat(
+            data,
+            server.model_id,
+            server.loaded.context,
+            server.options.max_tokens,
+            {"temperature": server.options.temperature, "top_p": server.options.top_p},
+        )
         with server.gate.turn(gone=self._peer_closed):
             # the tokenizer is used under the gate too: fast tokenizers refuse concurrent use ("Already borrowed")
             try:
-                ids, dropped = fit(server.loaded.tokenizer, request.conversation(server.options.system), request.user,
-                                   server.loaded.context, request.max_tokens)
+                ids, dropped = fit(
+                    server.loaded.tokenizer,
+                    request.conversation(server.options.system),
+                    request.user,
+                    server.loaded.context,
+                    request.max_tokens,
+                )
             except PromptTooLong as err:
                 raise ApiError(400, err.message, param="messages", code="context_length_exceeded") from None
             prepared = Prepared(request, ids, dropped, server.loaded.context)
@@ -148,15 +177,19 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True  # the end of the stream is the end of the connection
         self._status = 200
         self.send_response(200)
-        for name, value in (("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"),
-                            ("Connection", "close"), ("X-Accel-Buffering", "no")):
+        for name, value in (
+            ("Content-Type", "text/event-stream; charset=utf-8"),
+            ("Cache-Control", "no-cache"),
+            ("Connection", "close"),
+            ("X-Accel-Buffering", "no"),
+        ):
             self.send_header(name, value)
         self.end_headers()
 
         def event(payload: Any) -> None:
             data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
             try:
-                self.wfile.write(f"data: {data}\n\n".encode("utf-8"))
+                self.wfile.write(f"data: {data}\n\n".encode())
             except OSError:  # the client went away: stop generating for it
                 stop.set()
                 raise ClientGone() from None
@@ -179,8 +212,13 @@ class Handler(BaseHTTPRequestHandler):
                 reply, scanner = run(self.server.loaded, prepared, self.server.options.top_k, emit, stop)
             except Exception as err:
                 self.server.log(f"hubctl chat: generation failed: {type(err).__name__}: {_one_line(err)}")
-                event({"error": ApiError(500, f"generation failed: {type(err).__name__}", code="internal_error",
-                                         kind="server_error").body()["error"]})
+                event(
+                    {
+                        "error": ApiError(
+                            500, f"generation failed: {type(err).__name__}", code="internal_error", kind="server_error"
+                        ).body()["error"]
+                    }
+                )
                 return
             self._tokens = reply.tokens
             if gone or self._peer_closed():
@@ -210,13 +248,15 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
-            raise ApiError(411, "send the body with a Content-Length (chunked transfer is not supported)",
-                           code="length_required")
+            raise ApiError(
+                411, "send the body with a Content-Length (chunked transfer is not supported)", code="length_required"
+            )
         raw = self.headers.get("Content-Length")
         if raw is None or not raw.strip().isdigit():
             self.close_connection = True
-            raise ApiError(411 if raw is None else 400, "a valid Content-Length header is required",
-                           code="length_required")
+            raise ApiError(
+                411 if raw is None else 400, "a valid Content-Length header is required", code="length_required"
+            )
         length, limit = int(raw), self.server.options.max_body
         if length > limit:
             self.close_connection = True  # the unread body must not be parsed as the next request
@@ -228,8 +268,12 @@ class Handler(BaseHTTPRequestHandler):
         return body
 
     def _send_json(self, status: int, payload: dict) -> None:
-        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json",
-                   {"WWW-Authenticate": "Bearer"} if status == 401 else {})
+        self._send(
+            status,
+            json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            "application/json",
+            {"WWW-Authenticate": "Bearer"} if status == 401 else {},
+        )
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict) -> None:
         self._status = status
@@ -263,8 +307,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.options.access_log:
             elapsed = time.monotonic() - self._started
             tokens = "" if self._tokens is None else f" {self._tokens} tokens"
-            self.server.log(f"{self.client_address[0]} {self.command} {ascii(path)[1:-1][:200]} {self._status} "
-                            f"{elapsed:.2f}s{tokens}")
+            self.server.log(
+                f"{self.client_address[0]} {self.command} {ascii(path)[1:-1][:200]} {self._status} "
+                f"{elapsed:.2f}s{tokens}"
+            )
 
 
 def _one_line(err: BaseException) -> str:

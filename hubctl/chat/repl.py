@@ -9,7 +9,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from hubctl.model.conversation import Conversation, PromptTooLong, fit
 from hubctl.model.generation import Sampling, generate
@@ -33,8 +34,10 @@ def repl(
         out.write(text)
         out.flush()
 
-    say(f"hubctl chat: {loaded.folder} on {loaded.device} ({loaded.dtype}), context {loaded.context} tokens. "
-        "/help for commands, Ctrl-D to leave.\n")
+    say(
+        f"hubctl chat: {loaded.folder} on {loaded.device} ({loaded.dtype}), context {loaded.context} tokens. "
+        "/help for commands, Ctrl-D to leave.\n"
+    )
     while True:
         try:
             line = read(">>> ")
@@ -57,7 +60,7 @@ def repl(
         if not command:
             continue
         stop = threading.Event()  # from here to the end of the reply, Ctrl-C stops the reply
-        previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+        previous = signal.signal(signal.SIGINT, lambda *_, stop=stop: stop.set())
         try:
             try:
                 ids, dropped = fit(loaded.tokenizer, conversation, line, loaded.context, sampling.max_new_tokens)

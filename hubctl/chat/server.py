@@ -15,10 +15,10 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 from hubctl.chat.gate import Gate
 from hubctl.chat.handler import Handler, stderr_log
@@ -29,8 +29,10 @@ from hubctl.model.loading import LoadedModel
 PAGE = Path(__file__).with_name("static") / "index.html"
 MAX_CONNECTIONS = 64  # open connections, each a thread; more are refused with 503
 SHUTDOWN_WAIT_S = 10.0
-MISSING_PAGE = (b"<!doctype html><title>hubctl chat</title><p>The chat page is not installed with this copy of hubctl "
-                b"(hubctl/chat/static/index.html). The API at /v1/chat/completions works.</p>")
+MISSING_PAGE = (
+    b"<!doctype html><title>hubctl chat</title><p>The chat page is not installed with this copy of hubctl "
+    b"(hubctl/chat/static/index.html). The API at /v1/chat/completions works.</p>"
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,10 @@ def check_exposure(host: str, api_key: str | None) -> None:
     if api_key is not None and not api_key.strip():
         raise UsageError("--api-key is empty")
     if not is_loopback(host) and not api_key:
-        raise UsageError(f"--host {host} exposes the model to the network: also pass --api-key "
-                         "(or set HUBCTL_API_KEY), or keep the default --host 127.0.0.1 and use a port-forward")
+        raise UsageError(
+            f"--host {host} exposes the model to the network: also pass --api-key "
+            "(or set HUBCTL_API_KEY), or keep the default --host 127.0.0.1 and use a port-forward"
+        )
 
 
 def manifest_digest(folder: Path) -> str | None:
@@ -118,11 +122,19 @@ class ChatServer(ThreadingHTTPServer):
         return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
 
     def model_card(self) -> dict:
-        return {"id": self.model_id, "object": "model", "created": int(self.loaded.folder.stat().st_mtime),
-                "owned_by": "hubctl",
-                "hubctl": {"manifest_digest": self.digest, "context": self.loaded.context,
-                           "device": self.loaded.device, "dtype": self.loaded.dtype,
-                           "auth": bool(self.options.api_key)}}
+        return {
+            "id": self.model_id,
+            "object": "model",
+            "created": int(self.loaded.folder.stat().st_mtime),
+            "owned_by": "hubctl",
+            "hubctl": {
+                "manifest_digest": self.digest,
+                "context": self.loaded.context,
+                "device": self.loaded.device,
+                "dtype": self.loaded.dtype,
+                "auth": bool(self.options.api_key),
+            },
+        }
 
     # ---- running generations, so that shutdown can stop them ----
 
@@ -193,8 +205,10 @@ def serve(loaded: LoadedModel, options: ServeOptions, say: Callable[[str], None]
     """Serve until Ctrl-C (or SIGTERM); then stop running generations and close the socket."""
     check_exposure(options.host, options.api_key)
     server = ChatServer(loaded, options, say)
-    say(f"hubctl chat: serving {server.model_id} ({loaded.device}, {loaded.dtype}, context {loaded.context}) "
-        f"at {server.url} ; API at {server.url}v1 ; Ctrl-C to stop")
+    say(
+        f"hubctl chat: serving {server.model_id} ({loaded.device}, {loaded.dtype}, context {loaded.context}) "
+        f"at {server.url} ; API at {server.url}v1 ; Ctrl-C to stop"
+    )
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C
     try:

@@ -17,6 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from hubctl.download.http import origin
+from hubctl.download.sources.registry import HF, MODELSCOPE, env_token
 from hubctl.errors import UsageError
 from hubctl.integrity.safepath import read_regular
 from hubctl.redact import add_secret, redact_url
@@ -24,10 +25,13 @@ from hubctl.redact import add_secret, redact_url
 #: The hubs' own origins: a token for that hub may always go there.
 FIRST_PARTY = {
     "hf": ("https://huggingface.co", "https://hf.co"),
-    "modelscope": ("https://modelscope.cn", "https://www.modelscope.cn", "https://modelscope.ai",
-                   "https://www.modelscope.ai"),
+    "modelscope": (
+        "https://modelscope.cn",
+        "https://www.modelscope.cn",
+        "https://modelscope.ai",
+        "https://www.modelscope.ai",
+    ),
 }
-from hubctl.download.sources.registry import HF, MODELSCOPE, env_token
 
 
 def find_token(source: str, explicit: str | None) -> str | None:
@@ -129,8 +133,11 @@ def note_withheld(source: str, token: str | None, endpoints: list[str], token_to
     for endpoint in dict.fromkeys(endpoints):
         if _origin(endpoint) not in trusted:
             shown = redact_url(endpoint)
-            print(f"hubctl: note: {shown} is used without credentials (not a {source} hub origin; "
-                  f"add --token-to {shown} to send it your token)", file=sys.stderr)
+            print(
+                f"hubctl: note: {shown} is used without credentials (not a {source} hub origin; "
+                f"add --token-to {shown} to send it your token)",
+                file=sys.stderr,
+            )
 
 
 def _origin(url: str) -> str | None:

@@ -24,9 +24,10 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from hubctl import __version__
 from hubctl.download import proxy
@@ -342,7 +343,9 @@ class Session:
             else:
                 conn.close()
 
-        return Response(raw.status, raw.headers, url, raw, release, "Authorization" in headers or "Cookie" in headers, self.settings)
+        return Response(
+            raw.status, raw.headers, url, raw, release, "Authorization" in headers or "Cookie" in headers, self.settings
+        )
 
     def request(
         self,

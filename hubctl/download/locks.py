@@ -106,12 +106,13 @@ class Lease:
                 fd = os.open(path, flags, 0o644)
         except FileExistsError:
             return False
-        data = json.dumps({"host": HOST, "pid": os.getpid(), "token": token, "generation": generation,
-                           "since": time.time()}).encode()
+        data = json.dumps(
+            {"host": HOST, "pid": os.getpid(), "token": token, "generation": generation, "since": time.time()}
+        ).encode()
         try:
             view = memoryview(data)
             while view:  # a few dozen bytes into a new file: os.write, no buffered file object per lease
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         return True

@@ -102,8 +102,9 @@ def stale_partials(final: Path, keep: Path, folder: PartialNames | None = None) 
     keep_names = {keep.name, keep.name + _JOURNAL}
     prefixes = (f"{final.name}.", f"{_short(final.name)}.")
     return [
-        final.parent / name for name in names
-        if name not in keep_names and any(name.startswith(p) and _is_partial_tail(name[len(p):]) for p in prefixes)
+        final.parent / name
+        for name in names
+        if name not in keep_names and any(name.startswith(p) and _is_partial_tail(name[len(p) :]) for p in prefixes)
     ]
 
 
@@ -111,8 +112,11 @@ def _is_partial_tail(tail: str) -> bool:
     """`<hash16>.hubctl-partial` or the same with `.pieces`: what follows NAME. in a partial's name. Plain string
     checks, not a regular expression per name (compiling one per file cost ~0.2 ms a file)."""
     tag, rest = tail[:16], tail[16:]
-    return (len(tag) == 16 and all(c in "0123456789abcdef" for c in tag)
-            and rest in (PARTIAL_SUFFIX, PARTIAL_SUFFIX + _JOURNAL))
+    return (
+        len(tag) == 16
+        and all(c in "0123456789abcdef" for c in tag)
+        and rest in (PARTIAL_SUFFIX, PARTIAL_SUFFIX + _JOURNAL)
+    )
 
 
 class PartialNames:

@@ -7,8 +7,9 @@ everything under dir.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 

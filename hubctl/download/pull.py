@@ -125,12 +125,22 @@ class PullReport:
         if not self.failed:
             return None
         worst = most_telling([f.error for f in self.failed])  # messages already clean (errors.py)
-        more = f" ({len(self.failed)} of {len(self.files) + len(self.failed)} files failed)" if len(self.failed) > 1 else ""
+        more = (
+            f" ({len(self.failed)} of {len(self.files) + len(self.failed)} files failed)"
+            if len(self.failed) > 1
+            else ""
+        )
         return type(worst)(worst.message + more)
 
     def to_dict(self) -> dict:
         failed = [
-            {"path": f.path, "size": f.size, "status": "failed", "exit_code": int(f.error.exit_code), "error": f.error.message}
+            {
+                "path": f.path,
+                "size": f.size,
+                "status": "failed",
+                "exit_code": int(f.error.exit_code),
+                "error": f.error.message,
+            }
             for f in self.failed
         ]
         files = [
@@ -161,7 +171,9 @@ class PullReport:
         }
 
 
-def list_snapshot(source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str) -> tuple[Snapshot, str]:
+def list_snapshot(
+    source: HubSource, session: Session, endpoints: tuple[str, ...], repo: str, revision: str
+) -> tuple[Snapshot, str]:
     """The snapshot from the first endpoint that can list it, and that endpoint."""
     errors: list[HubctlError] = []
     for endpoint in endpoints:
@@ -246,7 +258,9 @@ def present(dest: Path, remote: RemoteFile, index: dict[str, Stamp], stamps: Sta
     stamp = valid_stamp(dest, remote.path, st, index)
     if stamp is None:
         digests = hash_path(final, git_sha1=remote.git_sha1 is not None)
-        if (remote.sha256 and digests.sha256 != remote.sha256) or (remote.git_sha1 and digests.git_sha1 != remote.git_sha1):
+        if (remote.sha256 and digests.sha256 != remote.sha256) or (
+            remote.git_sha1 and digests.git_sha1 != remote.git_sha1
+        ):
             return None
         stamps.record(remote.path, digests.sha256, digests.git_sha1 or None)
         sha256, git_sha1 = digests.sha256, digests.git_sha1 or None
@@ -322,8 +336,13 @@ class _Run:
             if result is None:
                 self.progress.file_started(remote.path)
                 result = download(  # the partial creates the file's folder if it is missing
-                    self.session, remote, final, self.candidates(remote), self.options,
-                    self.progress.advance, self.health.record,
+                    self.session,
+                    remote,
+                    final,
+                    self.candidates(remote),
+                    self.options,
+                    self.progress.advance,
+                    self.health.record,
                 )
                 self.stamps.record(remote.path, result.sha256, result.git_sha1)
             else:
@@ -350,7 +369,9 @@ def pinned_files(
     hub, a mirror with its own commits, a local `hubctl serve`): list the given revision there and refuse
     early any file that copy lacks or lists with other content; bytes are checked against the lockfile anyway.
     """
-    wanted = [RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False, hash_source=f.hash_source) for f in pinned.files]
+    wanted = [
+        RemoteFile(f.path, f.size, f.sha256, f.git_sha1, lfs=False, hash_source=f.hash_source) for f in pinned.files
+    ]
     if request.revision is None and request.source == pinned.source and pinned.commit:
         return Snapshot(source.name, request.repo, pinned.commit, pinned.commit, ()), request.endpoints[0], wanted
     same_hub = request.source == pinned.source
@@ -388,7 +409,9 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
         snapshot, listed_on = list_snapshot(source, session, request.endpoints, request.repo, revision)
         files = select(snapshot.files, lambda f: f.path, request.include, request.exclude)
         if not files:
-            raise NotFoundError(f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns")
+            raise NotFoundError(
+                f"{request.repo}@{snapshot.commit[:12]}: no file matches the --include/--exclude patterns"
+            )
     else:
         snapshot, listed_on, files = pinned_files(pinned, source, session, request)
         revision = snapshot.revision
@@ -419,10 +442,27 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     check_space(dest, todo, request.settings.disk_margin)
 
     settings = request.settings
-    options = Options(connections=max(1, request.connections), multipart_threshold=settings.multipart_threshold,
-                      piece_size=settings.piece_size, retries=settings.retries, fsync=request.fsync, settings=settings)
-    run = _Run(request, source, session, snapshot, progress, options, _Health(request.endpoints), results=list(done),
-               index=index, stamps=stamps, failed=[_unhashed(f) for f in unhashed])
+    options = Options(
+        connections=max(1, request.connections),
+        multipart_threshold=settings.multipart_threshold,
+        piece_size=settings.piece_size,
+        retries=settings.retries,
+        fsync=request.fsync,
+        settings=settings,
+    )
+    run = _Run(
+        request,
+        source,
+        session,
+        snapshot,
+        progress,
+        options,
+        _Health(request.endpoints),
+        results=list(done),
+        index=index,
+        stamps=stamps,
+        failed=[_unhashed(f) for f in unhashed],
+    )
     total = sum(f.size for f in files)
     progress.start(total, total - sum(f.size - _partial_bytes(dest, f) for f in todo), len(files))
     try:
@@ -434,7 +474,9 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     manifest_path = None
     if not run.failed:
         hash_sources = {f.path: f.hash_source for f in files}
-        files_done = tuple(ManifestFile(r.path, r.size, r.sha256, r.git_sha1, hash_sources.get(r.path)) for r in run.results)
+        files_done = tuple(
+            ManifestFile(r.path, r.size, r.sha256, r.git_sha1, hash_sources.get(r.path)) for r in run.results
+        )
         if pinned is None:
             manifest = Manifest(
                 source=request.source,
@@ -551,7 +593,10 @@ def _download_all(run: _Run, todo: list[RemoteFile]) -> None:
             finally:
                 scheduler.done(remote if retry is not None else None, retry or 0.0)
 
-    threads = [threading.Thread(target=worker, name=f"hubctl-file-{i}", daemon=True) for i in range(max(1, run.request.workers))]
+    threads = [
+        threading.Thread(target=worker, name=f"hubctl-file-{i}", daemon=True)
+        for i in range(max(1, run.request.workers))
+    ]
     for t in threads:
         t.start()
     try:

@@ -16,18 +16,32 @@ from hubctl.integrity.verify import EXTRA, VerifyReport, verify
 from hubctl.progress import Progress
 
 
-def repair_request(report: VerifyReport, source: str | None, endpoints: tuple[str, ...], token: str | None,
-                   repo: str | None = None, token_to: tuple[str, ...] = ()) -> PullRequest:
+def repair_request(
+    report: VerifyReport,
+    source: str | None,
+    endpoints: tuple[str, ...],
+    token: str | None,
+    repo: str | None = None,
+    token_to: tuple[str, ...] = (),
+) -> PullRequest:
     """Where to fetch from: the given source/endpoints, else the manifest's own (which get no token unless
     the user trusts their origin: see download/auth.py)."""
     manifest = report.manifest
     source = source or manifest.source
     repo = repo or manifest.repo
     if source == "local" or not repo:
-        raise UsageError("this manifest was made from a local folder: give --source, --endpoint and --repo to repair from a hub")
-    return PullRequest(repo=repo, source=source, dest=report.folder,
-                       endpoints=endpoints or tuple(manifest.endpoints) or default_endpoints(source), token=token,
-                       token_to=token_to, repo_type=manifest.repo_type)
+        raise UsageError(
+            "this manifest was made from a local folder: give --source, --endpoint and --repo to repair from a hub"
+        )
+    return PullRequest(
+        repo=repo,
+        source=source,
+        dest=report.folder,
+        endpoints=endpoints or tuple(manifest.endpoints) or default_endpoints(source),
+        token=token,
+        token_to=token_to,
+        repo_type=manifest.repo_type,
+    )
 
 
 def repair(report: VerifyReport, request: PullRequest, progress: Progress | None = None) -> VerifyReport:

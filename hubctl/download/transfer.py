@@ -19,10 +19,10 @@ import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from hubctl.constants import BUFFER_SIZE
 from hubctl.download.http import (
@@ -192,7 +192,8 @@ class _Locator:
 
 def _signed_lifetime(url: str, default: float | None = None) -> float:
     """Seconds a signed storage URL stays valid: S3's X-Amz-Date + X-Amz-Expires, OSS/CloudFront's `Expires`
-    epoch, else `default` (the settings' resolve_ttl). Any unreadable value falls back to the default, never an error."""
+    epoch, else `default` (the settings' resolve_ttl). Any unreadable value falls back to the default, never an
+    error."""
     query = {k.lower(): v for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
     now = time.time()
     try:
@@ -369,16 +370,19 @@ class _Fetch:
             except TransientError as err:
                 failures = 0 if piece.done > before and not isinstance(err, TooSlow) else failures + 1
                 if failures >= self.options.retries:
-                    raise NetworkError(f"{self.remote.path}: {err} ({failures} attempts on {self.candidate.endpoint})")
+                    where = f"{failures} attempts on {self.candidate.endpoint}"
+                    raise NetworkError(f"{self.remote.path}: {err} ({where})") from err
                 delay = retry_delay(err, failures, can_wait_reset=self.last_endpoint, settings=self.options.settings)
                 if delay is None:
                     wait = err.retry_after or 0
-                    raise NetworkError(f"{self.remote.path}: {self.candidate.endpoint} asks to wait {wait:.0f} s")
+                    raise NetworkError(
+                        f"{self.remote.path}: {self.candidate.endpoint} asks to wait {wait:.0f} s"
+                    ) from err
                 if isinstance(err, RateLimited):
                     where = f"{self.remote.path}: {self.candidate.endpoint}"
                     notice(f"{where} rate limit reached; waiting {delay:.0f} s for its window to reset")
                 if self.options.cancel.wait(delay):
-                    raise Cancelled()
+                    raise Cancelled() from err
 
     def _piece_once(self, piece: Piece) -> None:
         start = piece.start + piece.done
@@ -457,10 +461,12 @@ def _with_linked_hash(session: Session, remote: RemoteFile, candidates: list[Can
             continue
         if locator.linked_sha256:
             return replace(remote, sha256=locator.linked_sha256), locators
-        errors.append(IntegrityError(
-            f"{remote.path}: the listing gives no hash (an Xet-only entry, or none listed) and {candidate.endpoint}"
-            " sent no sha256 in X-Linked-Etag, so its bytes cannot be verified"
-        ))
+        errors.append(
+            IntegrityError(
+                f"{remote.path}: the listing gives no hash (an Xet-only entry, or none listed) and {candidate.endpoint}"
+                " sent no sha256 in X-Linked-Etag, so its bytes cannot be verified"
+            )
+        )
     raise most_telling(errors) if errors else NetworkError(f"{remote.path}: no endpoint to download from")
 
 
@@ -557,8 +563,14 @@ def download(
                 except OSError as err:
                     raise _local_error(err, final) from err
                 return FileResult(
-                    remote.path, remote.size, digests.sha256, digests.git_sha1 or None, candidate.endpoint,
-                    "resumed" if resumed else "downloaded", fetched, tuple(failures),
+                    remote.path,
+                    remote.size,
+                    digests.sha256,
+                    digests.git_sha1 or None,
+                    candidate.endpoint,
+                    "resumed" if resumed else "downloaded",
+                    fetched,
+                    tuple(failures),
                 )
         raise most_telling(errors) if errors else NetworkError(f"{remote.path}: no endpoint to download from")
     finally:
@@ -575,9 +587,7 @@ def _refusal(err: HttpError, path: str, candidate: Candidate) -> HubctlError:
     return hub_error(err, path, candidate.endpoint) if same else cdn_error(err, path, candidate.endpoint)
 
 
-def _failed(
-    on_failure: Callable[[str, HubctlError], None], endpoint: str, error: HubctlError
-) -> HubctlError:
+def _failed(on_failure: Callable[[str, HubctlError], None], endpoint: str, error: HubctlError) -> HubctlError:
     on_failure(endpoint, error)
     return error
 

@@ -139,7 +139,7 @@ class Manifest(_Fields):
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, origin: str = "manifest") -> "Manifest":
+    def from_json(cls, text: str, origin: str = "manifest") -> Manifest:
         """Parse and check a manifest; any problem is a ManifestError naming what is wrong."""
         try:
             data = json.loads(text)
@@ -151,7 +151,9 @@ class Manifest(_Fields):
             raise ManifestError(f"{origin}: not a JSON object")
         version = data.get("schema_version")
         if type(version) is not int or version != SCHEMA_VERSION:
-            raise ManifestError(f"{origin}: unsupported schema_version {_shown(version)} (this hubctl reads {SCHEMA_VERSION})")
+            raise ManifestError(
+                f"{origin}: unsupported schema_version {_shown(version)} (this hubctl reads {SCHEMA_VERSION})"
+            )
         manifest = cls(
             source=_text(data, "source", origin, {"hf", "modelscope", "local"}),
             repo=_optional_text(data, "repo", origin),

@@ -25,8 +25,13 @@ NAME_MAX = 255
 #: Longest path the kernel accepts (Linux PATH_MAX), in bytes.
 PATH_MAX = 4096
 #: hubctl's own state inside dest: each must be a real folder or file, never a symlink.
-STATE_PARTS = (STATE_DIR, f"{STATE_DIR}/locks", f"{STATE_DIR}/stamps", f"{STATE_DIR}/manifest.json",
-               f"{STATE_DIR}/stamps.json")
+STATE_PARTS = (
+    STATE_DIR,
+    f"{STATE_DIR}/locks",
+    f"{STATE_DIR}/stamps",
+    f"{STATE_DIR}/manifest.json",
+    f"{STATE_DIR}/stamps.json",
+)
 
 
 class UnsafeNameError(IntegrityError):

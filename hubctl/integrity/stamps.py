@@ -224,7 +224,7 @@ class StampLog:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _folder_id(dest: Path) -> list[int]:

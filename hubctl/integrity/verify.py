@@ -26,7 +26,14 @@ from hubctl.integrity.safepath import check_parents, check_state
 from hubctl.integrity.stamps import Stamp, fresh_stamp, read_index, valid_stamp, write_index
 
 OK, MISSING, SIZE, HASH, EXTRA, NOT_FILE, UNREADABLE, UNSAFE = (
-    "ok", "missing", "size_mismatch", "hash_mismatch", "extra", "not_a_file", "unreadable", "unsafe_path"
+    "ok",
+    "missing",
+    "size_mismatch",
+    "hash_mismatch",
+    "extra",
+    "not_a_file",
+    "unreadable",
+    "unsafe_path",
 )
 
 
@@ -141,8 +148,9 @@ class _Pass:
                 self.checks[entry.path] = verdict
             elif isinstance(verdict, Stamp):
                 self.stamps[entry.path] = verdict
-                self.checks[entry.path] = FileCheck(entry.path, OK, entry.size, entry.size, entry.sha256,
-                                                    verdict.sha256, stamped=True)
+                self.checks[entry.path] = FileCheck(
+                    entry.path, OK, entry.size, entry.size, entry.sha256, verdict.sha256, stamped=True
+                )
             else:
                 self.to_hash[entry.path] = (entry, verdict)
 

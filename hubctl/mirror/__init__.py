@@ -34,8 +34,12 @@ def open_mirror(
     cache = BlobCache(cache_dir, max_size=max_size)
     stores = {
         hub: MirrorStore(
-            hub, Upstream(hub, upstreams[hub]) if upstreams.get(hub) else None, cache, cache_dir / "state",
-            refs_ttl, offline,
+            hub,
+            Upstream(hub, upstreams[hub]) if upstreams.get(hub) else None,
+            cache,
+            cache_dir / "state",
+            refs_ttl,
+            offline,
         )
         for hub in ("hf", "modelscope")
     }

@@ -48,8 +48,9 @@ class _Blobs:
 class MirrorServer(HubServer):
     """A hub that serves what its upstreams list, each file fetched once and verified before it is served."""
 
-    def __init__(self, hf: MirrorStore, ms: MirrorStore, cache: BlobCache, host: str = "127.0.0.1", port: int = 0,
-                 **kwargs) -> None:
+    def __init__(
+        self, hf: MirrorStore, ms: MirrorStore, cache: BlobCache, host: str = "127.0.0.1", port: int = 0, **kwargs
+    ) -> None:
         self.hf_store, self.ms_store, self.cache = hf, ms, cache
         self.offline = hf.offline and ms.offline
         self._blobs = _Blobs(hf, ms)
@@ -66,9 +67,11 @@ class MirrorServer(HubServer):
             if req.origin == "cdn":
                 response = blob_route(req, self._blobs)  # type: ignore[arg-type]  # blob() is all it uses
             else:
-                response = ms_routes.route(req, self.ms_store) or hf_routes.route(
-                    req, self.hf_store, self.tree_page_size, self.hf
-                ) or json_response(404, {"error": "Not Found"})
+                response = (
+                    ms_routes.route(req, self.ms_store)
+                    or hf_routes.route(req, self.hf_store, self.tree_page_size, self.hf)
+                    or json_response(404, {"error": "Not Found"})
+                )
             response = self._materialize(req, response)
         except Reject as rejected:
             response = rejected.response
@@ -126,17 +129,31 @@ class MirrorServer(HubServer):
         rows = [
             ("hubctl_mirror_hits_total", "counter", "File requests served from the cache at once.", stats["hits"]),
             ("hubctl_mirror_misses_total", "counter", "File requests that started an upstream fetch.", stats["misses"]),
-            ("hubctl_mirror_coalesced_total", "counter", "File requests that waited on a fetch in flight.",
-             stats["coalesced"]),
-            ("hubctl_mirror_fetch_failures_total", "counter", "Upstream fetches without a verified file.",
-             stats["failures"]),
-            ("hubctl_mirror_upstream_bytes_total", "counter", "Content bytes received from upstreams.",
-             stats["upstream_bytes"]),
-            ("hubctl_mirror_evictions_total", "counter", "Objects evicted to stay under --max-size.",
-             stats["evictions"]),
+            (
+                "hubctl_mirror_coalesced_total",
+                "counter",
+                "File requests that waited on a fetch in flight.",
+                stats["coalesced"],
+            ),
+            (
+                "hubctl_mirror_fetch_failures_total",
+                "counter",
+                "Upstream fetches without a verified file.",
+                stats["failures"],
+            ),
+            (
+                "hubctl_mirror_upstream_bytes_total",
+                "counter",
+                "Content bytes received from upstreams.",
+                stats["upstream_bytes"],
+            ),
+            (
+                "hubctl_mirror_evictions_total",
+                "counter",
+                "Objects evicted to stay under --max-size.",
+                stats["evictions"],
+            ),
             ("hubctl_mirror_cached_files", "gauge", "Verified files held.", len(entries)),
             ("hubctl_mirror_cached_bytes", "gauge", "Bytes of verified files held.", sum(e["size"] for e in entries)),
         ]
         return "".join(f"# HELP {n} {h}\n# TYPE {n} {t}\n{n} {v}\n" for n, t, h, v in rows)
-
-

@@ -45,8 +45,10 @@ def serve_mirror(
     for hub, urls in upstreams.items():
         print(f"mirroring {hub} from {', '.join(urls)}")
     mode = " (offline: cached content only)" if server.offline else ""
-    print(f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint}){mode}",
-          flush=True)
+    print(
+        f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint}){mode}",
+        flush=True,
+    )
     if prefetch_specs:
         threading.Thread(target=_warm, args=(server, prefetch_specs), daemon=True, name="mirror-prefetch").start()
     stop = threading.Event()

@@ -86,8 +86,16 @@ class MirrorStore(RepoStore):
         head = self.commit(repo_type, repo_id, default, missing=RepoNotFound)
         ref = Ref(default, head.sha, head.created_at)
         return MirrorRepoView(
-            repo_id=repo_id, repo_type=repo_type, commits={head.sha: head}, branches=(ref,), tags=(), head=head,
-            created_at=head.created_at, gated=False, token=None, mirror=self,
+            repo_id=repo_id,
+            repo_type=repo_type,
+            commits={head.sha: head},
+            branches=(ref,),
+            tags=(),
+            head=head,
+            created_at=head.created_at,
+            gated=False,
+            token=None,
+            mirror=self,
         )
 
     def commit(self, repo_type: str, repo_id: str, revision: str, *, missing: type[KeyError]) -> Commit:
@@ -179,8 +187,15 @@ class MirrorStore(RepoStore):
             sha256 = remote.sha256 or ""
             pointer = git_object_sha1("blob", lfs_pointer(sha256, remote.size)) if sha256 else ""
             served.append(
-                ServedFile(remote.path, remote.size, sha256, remote.git_sha1 or "", remote.lfs or False, pointer,
-                           self.cache.placeholder(key))
+                ServedFile(
+                    remote.path,
+                    remote.size,
+                    sha256,
+                    remote.git_sha1 or "",
+                    remote.lfs or False,
+                    pointer,
+                    self.cache.placeholder(key),
+                )
             )
         served.sort(key=lambda f: f.path)
         commit = Commit(snapshot.commit, None, tuple(served), "mirrored", time.time())

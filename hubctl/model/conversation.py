@@ -34,7 +34,7 @@ class Conversation:
 def render(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
     """Token ids of the prompt: the tokenizer's chat template, else hubctl's documented plain format:
 
-        System: <system>\\n\\nUser: <user>\\n\\nAssistant: <assistant>\\n\\nUser: <user>\\n\\nAssistant:
+    System: <system>\\n\\nUser: <user>\\n\\nAssistant: <assistant>\\n\\nUser: <user>\\n\\nAssistant:
     """
     if getattr(tokenizer, "chat_template", None):
         ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
@@ -43,7 +43,9 @@ def render(tokenizer: Any, messages: list[dict[str, str]]) -> list[int]:
     return list(tokenizer(text)["input_ids"])
 
 
-def fit(tokenizer: Any, conversation: Conversation, user: str, context: int, max_new_tokens: int) -> tuple[list[int], int]:
+def fit(
+    tokenizer: Any, conversation: Conversation, user: str, context: int, max_new_tokens: int
+) -> tuple[list[int], int]:
     """Prompt ids for `user` with as much recent history as fits; returns (ids, turns dropped)."""
     budget = context - max_new_tokens
     if budget <= 0:

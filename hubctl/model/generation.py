@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from hubctl.model.loading import LoadedModel
 
@@ -85,16 +86,16 @@ def generate(
     finite, clock, state = _hooks(stop, started)
     streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
     inputs = torch.tensor([prompt_ids], device=loaded.device)
-    kwargs: dict[str, Any] = dict(
-        input_ids=inputs,
-        attention_mask=torch.ones_like(inputs),
-        max_new_tokens=sampling.max_new_tokens,
-        streamer=streamer,
-        logits_processor=LogitsProcessorList([finite]),
-        stopping_criteria=StoppingCriteriaList([clock]),
-        eos_token_id=list(loaded.stop_ids) or None,
-        pad_token_id=(loaded.stop_ids or (0,))[0],
-    )
+    kwargs: dict[str, Any] = {
+        "input_ids": inputs,
+        "attention_mask": torch.ones_like(inputs),
+        "max_new_tokens": sampling.max_new_tokens,
+        "streamer": streamer,
+        "logits_processor": LogitsProcessorList([finite]),
+        "stopping_criteria": StoppingCriteriaList([clock]),
+        "eos_token_id": list(loaded.stop_ids) or None,
+        "pad_token_id": (loaded.stop_ids or (0,))[0],
+    }
     if sampling.greedy:
         kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
     else:
@@ -123,7 +124,7 @@ def generate(
     seconds = time.perf_counter() - started[0]
     if "error" in result:
         raise result["error"]
-    new_ids = tuple(int(t) for t in result["out"][0, len(prompt_ids):].tolist())
+    new_ids = tuple(int(t) for t in result["out"][0, len(prompt_ids) :].tolist())
     ended = bool(new_ids) and new_ids[-1] in loaded.stop_ids
     return Reply(
         text="".join(pieces),

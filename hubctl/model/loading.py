@@ -18,8 +18,14 @@ from typing import Any
 from hubctl.errors import IntegrityError, UsageError
 from hubctl.integrity.manifest import default_path
 
-DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
-          "fp32": "float32", "float32": "float32"}
+DTYPES = {
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+}
 FALLBACK_CONTEXT = 2048
 
 
@@ -188,7 +194,9 @@ def load(folder: Path, options: LoadOptions) -> LoadedModel:
             warnings.simplefilter("ignore", UserWarning)
             # device_map, as users load quantized checkpoints: gptqmodel picks its kernel for that device.
             model = AutoModelForCausalLM.from_pretrained(
-                folder, dtype=getattr(torch, dtype_name), trust_remote_code=options.trust_remote_code,
+                folder,
+                dtype=getattr(torch, dtype_name),
+                trust_remote_code=options.trust_remote_code,
                 device_map=device,
             )
     except (OSError, ValueError, TypeError, RuntimeError, ImportError, NotImplementedError) as err:

@@ -69,9 +69,16 @@ class PromptResult:
     failure: str | None
 
     def to_dict(self) -> dict:
-        return {"prompt": self.prompt, "reply": self.reply, "tokens": self.tokens, "ttft_s": round(self.ttft_s, 4),
-                "tokens_per_s": round(self.tokens_per_s, 2), "seconds": round(self.seconds, 3),
-                "passed": self.failure is None, "failure": self.failure}
+        return {
+            "prompt": self.prompt,
+            "reply": self.reply,
+            "tokens": self.tokens,
+            "ttft_s": round(self.ttft_s, 4),
+            "tokens_per_s": round(self.tokens_per_s, 2),
+            "seconds": round(self.seconds, 3),
+            "passed": self.failure is None,
+            "failure": self.failure,
+        }
 
 
 @dataclass(frozen=True)
@@ -95,10 +102,17 @@ class SmokeReport:
         return "; ".join(failed + missing)
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "folder": self.folder, "device": self.device, "dtype": self.dtype,
-                "load_seconds": round(self.load_seconds, 3), "peak_memory_bytes": self.peak_memory_bytes,
-                "expect": list(self.expect), "missing": list(self.missing),
-                "prompts": [r.to_dict() for r in self.results]}
+        return {
+            "ok": self.ok,
+            "folder": self.folder,
+            "device": self.device,
+            "dtype": self.dtype,
+            "load_seconds": round(self.load_seconds, 3),
+            "peak_memory_bytes": self.peak_memory_bytes,
+            "expect": list(self.expect),
+            "missing": list(self.missing),
+            "prompts": [r.to_dict() for r in self.results],
+        }
 
 
 def peak_memory(device: str) -> int:
@@ -124,16 +138,28 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def run_smoke(loaded: LoadedModel, prompts: tuple[str, ...], expect: tuple[str, ...], max_new_tokens: int,
-              system: str | None) -> SmokeReport:
+def run_smoke(
+    loaded: LoadedModel, prompts: tuple[str, ...], expect: tuple[str, ...], max_new_tokens: int, system: str | None
+) -> SmokeReport:
     """Answer each prompt on its own (no history), greedily, and judge the replies."""
     results = []
     sampling = Sampling(max_new_tokens=max_new_tokens, greedy=True)
     for prompt in prompts:
         ids, _ = fit(loaded.tokenizer, Conversation(system=system), prompt, loaded.context, max_new_tokens)
         reply = generate(loaded, ids, sampling)
-        results.append(PromptResult(prompt, reply.text, reply.tokens, reply.ttft_s, reply.tokens_per_s,
-                                    reply.seconds, check(reply)))
+        results.append(
+            PromptResult(
+                prompt, reply.text, reply.tokens, reply.ttft_s, reply.tokens_per_s, reply.seconds, check(reply)
+            )
+        )
     missing = tuple(text for text in expect if not any(text in r.reply for r in results))
-    return SmokeReport(str(loaded.folder), loaded.device, loaded.dtype, loaded.load_seconds,
-                       peak_memory(loaded.device), tuple(results), expect, missing)
+    return SmokeReport(
+        str(loaded.folder),
+        loaded.device,
+        loaded.dtype,
+        loaded.load_seconds,
+        peak_memory(loaded.device),
+        tuple(results),
+        expect,
+        missing,
+    )

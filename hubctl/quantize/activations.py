@@ -27,8 +27,15 @@ class Streams:
     gptq: Stream  # ... through hubctl's int4
 
 
-def capture_streams(model: Any, layer0: Any, cal_windows: list[list[int]], eval_windows: list[list[int]],
-                    batch: int, device: str, source_target: bool) -> Streams:
+def capture_streams(
+    model: Any,
+    layer0: Any,
+    cal_windows: list[list[int]],
+    eval_windows: list[list[int]],
+    batch: int,
+    device: str,
+    source_target: bool,
+) -> Streams:
     cal = capture_inputs(model, layer0, cal_windows, batch, device)
     source_cal = list(cal) if source_target else []  # the source model's own calibration activations
     source = capture_inputs(model, layer0, eval_windows, batch, device)
@@ -49,7 +56,9 @@ def _to(value: Any, device: str, dtype: Any) -> Any:
     return value
 
 
-def capture_inputs(model: Any, layer0: Any, windows: list[list[int]], batch: int, device: str) -> list[tuple[Any, dict]]:
+def capture_inputs(
+    model: Any, layer0: Any, windows: list[list[int]], batch: int, device: str
+) -> list[tuple[Any, dict]]:
     """Hidden states entering the first decoder layer, with the kwargs the model passes (rotary, masks)."""
     import torch
 
@@ -75,13 +84,17 @@ def capture_inputs(model: Any, layer0: Any, windows: list[list[int]], batch: int
     return captured
 
 
-def run_layer(layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = ()) -> tuple[list[tuple[Any, dict]], list[list[Any]]]:
+def run_layer(
+    layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = ()
+) -> tuple[list[tuple[Any, dict]], list[list[Any]]]:
     """The stream through the layer, and each `capture` module's inputs per batch, as [tokens, in] fp32."""
     import torch
 
     inputs: list[list[Any]] = [[] for _ in capture]
     handles = [
-        module.register_forward_pre_hook(lambda m, args, seen=seen: seen.append(args[0].reshape(-1, args[0].shape[-1]).float()))
+        module.register_forward_pre_hook(
+            lambda m, args, seen=seen: seen.append(args[0].reshape(-1, args[0].shape[-1]).float())
+        )
         for module, seen in zip(capture, inputs)
     ]
     out = []
@@ -95,8 +108,13 @@ def run_layer(layer: Any, stream: list[tuple[Any, dict]], capture: list[Any] = (
     return out, inputs
 
 
-def input_stats(layer: Any, module: Any, stream: list[tuple[Any, dict]], source_inputs: list[Any] | None,
-                 source_out: list[tuple[Any, dict]] | None = None) -> Any:
+def input_stats(
+    layer: Any,
+    module: Any,
+    stream: list[tuple[Any, dict]],
+    source_inputs: list[Any] | None,
+    source_out: list[tuple[Any, dict]] | None = None,
+) -> Any:
     """gptq.InputStats of the module over the calibration stream: X̃ is what it sees in `stream` (the quantized
     model so far), X its `source_inputs` for the same batches (None: X = X̃, plain GPTQ). With `source_out`
     (the source layer's outputs; the module writes the layer's output), also the drift of the layer's output.

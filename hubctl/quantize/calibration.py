@@ -42,7 +42,11 @@ def _messages(value: Any) -> list[dict]:
     if not isinstance(value, list) or not value:
         raise TypeError('"messages" must be a non-empty list')
     for message in value:
-        if not isinstance(message, dict) or message.get("role") not in ROLES or not isinstance(message.get("content"), str):
+        if (
+            not isinstance(message, dict)
+            or message.get("role") not in ROLES
+            or not isinstance(message.get("content"), str)
+        ):
             raise TypeError(f'each message needs "role" ({", ".join(ROLES)}) and a string "content"')
     return [{"role": m["role"], "content": m["content"]} for m in value]
 
@@ -73,7 +77,9 @@ def parse_texts(raw: str, jsonl: bool, origin: str, tokenizer: Any) -> list[str]
             try:
                 texts.append(_record_text(line, tokenizer))
             except (ValueError, TypeError) as err:
-                raise UsageError(f"{origin}:{number}: expected {{\"text\": ...}} or {{\"messages\": [...]}} ({err})") from err
+                raise UsageError(
+                    f'{origin}:{number}: expected {{"text": ...}} or {{"messages": [...]}} ({err})'
+                ) from err
     if not texts:
         raise UsageError(f"calibration file {origin} holds no text")
     return texts

@@ -18,8 +18,13 @@ from hubctl.quantize.options import QuantizeOptions
 from hubctl.quantize.report import QuantizeReport
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
-SKIP_FILES = {"config.json", "quantize_config.json", "quant_report.json", "model.safetensors.index.json",
-              "pytorch_model.bin.index.json"}
+SKIP_FILES = {
+    "config.json",
+    "quantize_config.json",
+    "quant_report.json",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+}
 
 
 def source_digest(src: Path) -> str:
@@ -34,15 +39,31 @@ def source_digest(src: Path) -> str:
 def quantization_config(options: QuantizeOptions) -> dict:
     from hubctl.quantize.gptq import CLIP_NORM
 
-    return {"bits": options.bits, "group_size": options.group_size, "desc_act": options.desc_act,
-            "act_group_aware": options.act_group_aware and not options.desc_act, "sym": True,
-            "lm_head": False, "quant_method": "gptq", "checkpoint_format": "gptq", "pack_dtype": "int32",
-            "damp_percent": options.damp, "true_sequential": True, "static_groups": False,
-            "meta": {"quantizer": [f"hubctl:{__version__}"], "mse": CLIP_NORM if options.clip_search else 0.0,
-                     "scale_refit": options.refit_scales, "source_target": options.source_target}}
+    return {
+        "bits": options.bits,
+        "group_size": options.group_size,
+        "desc_act": options.desc_act,
+        "act_group_aware": options.act_group_aware and not options.desc_act,
+        "sym": True,
+        "lm_head": False,
+        "quant_method": "gptq",
+        "checkpoint_format": "gptq",
+        "pack_dtype": "int32",
+        "damp_percent": options.damp,
+        "true_sequential": True,
+        "static_groups": False,
+        "meta": {
+            "quantizer": [f"hubctl:{__version__}"],
+            "mse": CLIP_NORM if options.clip_search else 0.0,
+            "scale_refit": options.refit_scales,
+            "source_target": options.source_target,
+        },
+    }
 
 
-def save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: QuantizeOptions, report: QuantizeReport) -> None:
+def save(
+    model: Any, src: Path, out: Path, packed: dict[str, dict], options: QuantizeOptions, report: QuantizeReport
+) -> None:
     """The standard gptq checkpoint, deterministic: same input and options, same bytes."""
     import torch
     from safetensors.torch import save_file
@@ -70,13 +91,21 @@ def save(model: Any, src: Path, out: Path, packed: dict[str, dict], options: Qua
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     (out / "quantize_config.json").write_text(json.dumps(qconfig, indent=2, sort_keys=True) + "\n")
     for path in sorted(src.iterdir()):
-        if path.is_file() and not path.name.startswith(".") and path.name not in SKIP_FILES and not path.name.endswith(WEIGHT_SUFFIXES):
+        if (
+            path.is_file()
+            and not path.name.startswith(".")
+            and path.name not in SKIP_FILES
+            and not path.name.endswith(WEIGHT_SUFFIXES)
+        ):
             shutil.copyfile(path, out / path.name)
     (out / "quant_report.json").write_text(json.dumps(report.quality(), indent=2, sort_keys=True) + "\n")
     manifest = manifest_for_folder(out)
-    provenance = {"quantized_from": {"folder": src.name, "files_digest": report.source_digest},
-                  "quantization": qconfig | {"samples": options.samples, "seq_len": options.seq_len, "seed": options.seed},
-                  "calibration_sha256": report.calibration_sha256, "tool": f"hubctl {__version__}"}
+    provenance = {
+        "quantized_from": {"folder": src.name, "files_digest": report.source_digest},
+        "quantization": qconfig | {"samples": options.samples, "seq_len": options.seq_len, "seed": options.seed},
+        "calibration_sha256": report.calibration_sha256,
+        "tool": f"hubctl {__version__}",
+    }
     if report.group is not None:
         provenance["group_size"] = report.group.to_dict()
     write_manifest(manifest._replace(provenance=provenance), default_path(out))

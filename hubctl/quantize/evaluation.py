@@ -14,8 +14,15 @@ from hubctl.quantize.activations import Stream, Streams
 from hubctl.quantize.structure import final_norm
 
 
-def evaluate(model: Any, streams: Streams, eval_windows: list[list[int]], batch: int, device: str,
-             source_dtype: Any, refit_norm: bool) -> tuple[list[list[float]], Any]:
+def evaluate(
+    model: Any,
+    streams: Streams,
+    eval_windows: list[list[int]],
+    batch: int,
+    device: str,
+    source_dtype: Any,
+    refit_norm: bool,
+) -> tuple[list[list[float]], Any]:
     """Per-window NLLs of the source, RTN and GPTQ streams, and the final-norm fit (None when not refitted)."""
     import torch
 
@@ -24,9 +31,13 @@ def evaluate(model: Any, streams: Streams, eval_windows: list[list[int]], batch:
     nll = [window_nll(model, s, eval_windows, batch, device) for s in (streams.source, streams.rtn)]
     norm_fit = None
     if refit_norm:  # after the source and RTN perplexities, which keep the source's final norm
-        norm_fit = fit_final_norm(final_norm(model).to(device=device, dtype=torch.float32),
-                                  model.get_output_embeddings().weight.data.to(device),
-                                  [h for h, _ in streams.cal], [h for h, _ in streams.source_cal], source_dtype)
+        norm_fit = fit_final_norm(
+            final_norm(model).to(device=device, dtype=torch.float32),
+            model.get_output_embeddings().weight.data.to(device),
+            [h for h, _ in streams.cal],
+            [h for h, _ in streams.source_cal],
+            source_dtype,
+        )
     nll.append(window_nll(model, streams.gptq, eval_windows, batch, device))
     return nll, norm_fit
 

@@ -71,10 +71,16 @@ def _loss(c: torch.Tensor, gram: torch.Tensor, rhs: torch.Tensor, const: float) 
     return float(const - 2 * (c * rhs).sum() + c @ gram @ c)
 
 
-def fit_final_norm(norm: Any, head: torch.Tensor, quantized: list[torch.Tensor], source: list[torch.Tensor],
-                   dtype: torch.dtype, ridge: float = RIDGE) -> FinalNormFit | None:
-    """Refit `norm`'s weight (in place, rounded to `dtype`: quantize passes the source's) from the final hidden states of the
-    quantized model and of the source for the same batches; None (nothing changed) if the norm is not a
+def fit_final_norm(
+    norm: Any,
+    head: torch.Tensor,
+    quantized: list[torch.Tensor],
+    source: list[torch.Tensor],
+    dtype: torch.dtype,
+    ridge: float = RIDGE,
+) -> FinalNormFit | None:
+    """Refit `norm`'s weight (in place, rounded to `dtype`: quantize passes the source's) from the final hidden
+    states of the quantized model and of the source for the same batches; None (nothing changed) if the norm is not a
     channel-wise scale. `head` is the output embedding matrix [vocab, hidden]."""
     if not quantized or not scales_by_weight(norm, quantized[0]):
         return None

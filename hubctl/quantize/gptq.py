@@ -17,8 +17,9 @@ the fake-quantized weights bit for bit; zero = (maxq+1)/2. RTN uses the same qua
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import torch
 
@@ -232,6 +233,7 @@ def refit_scales(w: torch.Tensor, h: torch.Tensor, result: Quantized) -> Quantiz
     old = result.scales.to(device).T.double()  # [rows, G]
     new = torch.linalg.solve(gram + ridge[:, None, None] * eye, rhs).half().double()
     new = torch.where(new > 0, new, old)
+
     # loss(s) = wHwᵀ - 2 s·rhs + sᵀ gram s per row, so the change needs no second pass over H.
     def quad(s: torch.Tensor) -> torch.Tensor:
         return torch.einsum("rg,rgk,rk->r", s, gram, s)

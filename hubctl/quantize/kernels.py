@@ -29,18 +29,48 @@ class KernelRule:
 
 
 RULES = (
-    KernelRule("gptqmodel TorchAtenLinear (CPU default: aten _weight_int4pack_mm_for_cpu)", (16, 32, 64, 128), 1, 1,
-               True, "gptqmodel 7.6.0 nn_modules/qlinear/torch_aten_kernel.py SUPPORTS_GROUP_SIZE; PyTorch's "
-               "_weight_int4pack_mm_cpu: 'expect K to be divisible by qGroupSize'"),
-    KernelRule("gptqmodel TorchFusedLinear (CPU/XPU int4pack)", (16, 32, 64, 128), 1, 1, True,
-               "gptqmodel 7.6.0 nn_modules/qlinear/torch_fused.py SUPPORTS_GROUP_SIZE; same aten int4pack check"),
-    KernelRule("ExLlama v2 (gptqmodel ExllamaV2Linear, CUDA)", (32, 64, 128), 32, 32, True,
-               "gptqmodel 7.6.0 nn_modules/qlinear/exllamav2.py SUPPORTS_GROUP_SIZE, SUPPORTS_IN/OUT_FEATURES_DIVISIBLE_BY"),
-    KernelRule("Marlin (vLLM/SGLang gptq_marlin)", (32, 64, 128), 128, 64, True,
-               "vLLM model_executor/layers/quantization/utils/marlin_utils.py verify_marlin_supports_shape: "
-               "MIN_THREAD_K=128, MIN_THREAD_N=64, group divides input_size; MARLIN_SUPPORTED_GROUP_SIZES"),
-    KernelRule("gptqmodel TorchLinear (plain torch reference)", (16, 32, 64, 128, 256, 512, 1024), 1, 1, False,
-               "gptqmodel 7.6.0 nn_modules/qlinear/torch.py SUPPORTS_GROUP_SIZE, IN/OUT_FEATURES_DIVISIBLE_BY=[1]"),
+    KernelRule(
+        "gptqmodel TorchAtenLinear (CPU default: aten _weight_int4pack_mm_for_cpu)",
+        (16, 32, 64, 128),
+        1,
+        1,
+        True,
+        "gptqmodel 7.6.0 nn_modules/qlinear/torch_aten_kernel.py SUPPORTS_GROUP_SIZE; PyTorch's "
+        "_weight_int4pack_mm_cpu: 'expect K to be divisible by qGroupSize'",
+    ),
+    KernelRule(
+        "gptqmodel TorchFusedLinear (CPU/XPU int4pack)",
+        (16, 32, 64, 128),
+        1,
+        1,
+        True,
+        "gptqmodel 7.6.0 nn_modules/qlinear/torch_fused.py SUPPORTS_GROUP_SIZE; same aten int4pack check",
+    ),
+    KernelRule(
+        "ExLlama v2 (gptqmodel ExllamaV2Linear, CUDA)",
+        (32, 64, 128),
+        32,
+        32,
+        True,
+        "gptqmodel 7.6.0 nn_modules/qlinear/exllamav2.py SUPPORTS_GROUP_SIZE, SUPPORTS_IN/OUT_FEATURES_DIVISIBLE_BY",
+    ),
+    KernelRule(
+        "Marlin (vLLM/SGLang gptq_marlin)",
+        (32, 64, 128),
+        128,
+        64,
+        True,
+        "vLLM model_executor/layers/quantization/utils/marlin_utils.py verify_marlin_supports_shape: "
+        "MIN_THREAD_K=128, MIN_THREAD_N=64, group divides input_size; MARLIN_SUPPORTED_GROUP_SIZES",
+    ),
+    KernelRule(
+        "gptqmodel TorchLinear (plain torch reference)",
+        (16, 32, 64, 128, 256, 512, 1024),
+        1,
+        1,
+        False,
+        "gptqmodel 7.6.0 nn_modules/qlinear/torch.py SUPPORTS_GROUP_SIZE, IN/OUT_FEATURES_DIVISIBLE_BY=[1]",
+    ),
 )
 
 
@@ -92,8 +122,12 @@ class GroupChoice:
         return text + ")"
 
     def to_dict(self) -> dict:
-        return {"group_size": self.group_size, "requested": self.requested,
-                "partial_in_features": list(self.partial_in_features), "refused_by": self.refused_by}
+        return {
+            "group_size": self.group_size,
+            "requested": self.requested,
+            "partial_in_features": list(self.partial_in_features),
+            "refused_by": self.refused_by,
+        }
 
 
 def choose_group_size(shapes: list[Shape], requested: int | None, allow_partial: bool) -> GroupChoice:

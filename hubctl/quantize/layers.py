@@ -19,13 +19,20 @@ from hubctl.quantize.structure import linear_groups, linears, writes_layer_outpu
 
 
 def spec_of(options: QuantizeOptions) -> QuantSpec:
-    return QuantSpec(bits=options.bits, group_size=options.group_size, desc_act=options.desc_act,
-                     act_group_aware=options.act_group_aware, damp=options.damp,
-                     clip_search=options.clip_search, refit_scales=options.refit_scales)
+    return QuantSpec(
+        bits=options.bits,
+        group_size=options.group_size,
+        desc_act=options.desc_act,
+        act_group_aware=options.act_group_aware,
+        damp=options.damp,
+        clip_search=options.clip_search,
+        refit_scales=options.refit_scales,
+    )
 
 
-def quantize_layer(index: int, layer: Any, streams: Streams, spec: QuantSpec, options: QuantizeOptions,
-                   device: str) -> tuple[dict[str, dict[str, Any]], list[LayerLoss]]:
+def quantize_layer(
+    index: int, layer: Any, streams: Streams, spec: QuantSpec, options: QuantizeOptions, device: str
+) -> tuple[dict[str, dict[str, Any]], list[LayerLoss]]:
     """Quantize one decoder layer in place (fake-quant weights, fp32) and advance the streams through it; returns
     the packed tensors by module name and each Linear's losses. The layer is left in fp32 on `device`."""
     import torch
@@ -51,8 +58,13 @@ def quantize_layer(index: int, layer: Any, streams: Streams, spec: QuantSpec, op
     packed: dict[str, dict[str, Any]] = {}
     losses: list[LayerLoss] = []
     for g, group in enumerate(groups):
-        stats = input_stats(layer, modules[group[0]], streams.cal, source_inputs[g] if options.source_target else None,
-                            streams.source_cal if group[0] == writer else None)
+        stats = input_stats(
+            layer,
+            modules[group[0]],
+            streams.cal,
+            source_inputs[g] if options.source_target else None,
+            streams.source_cal if group[0] == writer else None,
+        )
         source_inputs[g] = None
         # Linears sharing an input share H; GPTQ treats rows independently, so one pass over their
         # stacked rows gives each its own result with a third of the column loop's per-op overhead.
@@ -63,8 +75,15 @@ def quantize_layer(index: int, layer: Any, streams: Streams, spec: QuantSpec, op
         del stacked
         for name, result in zip(group, results):
             dequant = result.dequantize().to(device)
-            losses.append(LayerLoss(index, name, output_loss(original[name], dequant, stats),
-                                    output_loss(original[name], rounded[name], stats), result.damp))
+            losses.append(
+                LayerLoss(
+                    index,
+                    name,
+                    output_loss(original[name], dequant, stats),
+                    output_loss(original[name], rounded[name], stats),
+                    result.damp,
+                )
+            )
             modules[name].weight.data = dequant
             packed[name] = pack(result)
         del stats

@@ -32,8 +32,9 @@ def model_perplexity(model: Any, windows: list[list[int]]) -> float:
     return math.exp(nll / count)
 
 
-def check_loaded(folder: Path, eval_windows: list[list[int]], expected: float, device: str,
-                 trust_remote_code: bool = False) -> tuple[float, dict]:
+def check_loaded(
+    folder: Path, eval_windows: list[list[int]], expected: float, device: str, trust_remote_code: bool = False
+) -> tuple[float, dict]:
     """Load the output through transformers' own GPTQ integration (optimum + gptqmodel), check that it computes
     the model that was quantized (its perplexity on `eval_windows` within LOADED_TOLERANCE of `expected`, the
     in-process one on the same windows), and smoke-test it."""
@@ -54,7 +55,10 @@ def check_loaded(folder: Path, eval_windows: list[list[int]], expected: float, d
         ppl = model_perplexity(loaded.model, eval_windows)
         smoke = run_smoke(loaded, DEFAULT_PROMPTS[:1], (), 16, None)
     except (RuntimeError, ValueError, NotImplementedError) as err:
-        raise SmokeFailure(f"the quantized model loads but fails to run through transformers + gptqmodel: {str(err).splitlines()[0][:300]}") from err
+        raise SmokeFailure(
+            "the quantized model loads but fails to run through transformers + gptqmodel: "
+            f"{str(err).splitlines()[0][:300]}"
+        ) from err
     if abs(ppl / expected - 1) > LOADED_TOLERANCE:
         raise SmokeFailure(
             f"the quantized model loads but computes something else: perplexity {ppl:.3f} through transformers + "

@@ -23,7 +23,9 @@ class QuantizeOptions:
     clip_search: bool = True
     refit_scales: bool = True
     source_target: bool = True  # fit each layer to the source model's outputs (GPTAQ), see gptq.source_target
-    samples: int = 128  # as in the GPTQ paper; with --seq-len 256 nearly all of the built-in set (33k tokens with SmolLM2)
+    samples: int = (
+        128  # as in the GPTQ paper; with --seq-len 256 nearly all of the built-in set (33k tokens with SmolLM2)
+    )
     seq_len: int = 256
     device: str = "auto"
     seed: int = 0

@@ -3,7 +3,8 @@
 quantize() is a pipeline of named stages, each its own module: options (refused before anything is read),
 preflight (folder, tokenizer, remote-code consent, RAM/VRAM and disk from the safetensors headers, the source's
 manifest), structure (decoder stack, Linear groups in call order, found with hooks), kernels (the group size
-every fast int4 kernel can load, checked on the Linears' shapes before quantizing), activations (the calibration and held-out streams), layers
+every fast int4 kernel can load, checked on the Linears' shapes before quantizing), activations (the
+calibration and held-out streams), layers
 (one decoder layer at a time in fp32, gptq.py's algorithm on each group of Linears), evaluation (three
 perplexities in one pass, the final norm refitted to the source's logits), checkpoint (the standard gptq
 format, byte-identical across runs) and loadback (the output loaded through transformers + gptqmodel and
@@ -63,13 +64,21 @@ def _group_size(prefix: str, layers: Any, options: QuantizeOptions) -> GroupChoi
     """The group size every kernel in kernels.RULES can load, checked on the Linears that will be quantized."""
     from hubctl.quantize.structure import linears
 
-    shapes = [Shape(f"{prefix}.{i}.{name}", lin.out_features, lin.in_features)
-              for i, layer in enumerate(layers) for name, lin in linears(layer).items()]
+    shapes = [
+        Shape(f"{prefix}.{i}.{name}", lin.out_features, lin.in_features)
+        for i, layer in enumerate(layers)
+        for name, lin in linears(layer).items()
+    ]
     return choose_group_size(shapes, options.group_size, options.allow_partial_groups)
 
 
-def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[[int, int], None] | None = None,
-             notice: Callable[[str], None] | None = None) -> QuantizeReport:
+def quantize(
+    src: Path,
+    dst: Path,
+    options: QuantizeOptions,
+    progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> QuantizeReport:
     """Quantize src into dst (atomically: dst appears only when complete and checked). `notice` receives the
     decisions a user should see before the long part starts (the group size chosen)."""
     from hubctl.quantize.activations import capture_streams
@@ -112,9 +121,17 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     ppl = [perplexity(n, eval_windows) for n in nll]
 
     report = QuantizeReport(
-        output=dst, ppl_source=ppl[0], ppl_rtn=ppl[1], ppl_gptq=ppl[2], losses=losses, final_norm=norm_fit,
-        calibration_sha256=digest(cal_windows), source_digest=source_digest(src), options=recorded(options),
-        quantized_modules=len(packed), group=group,
+        output=dst,
+        ppl_source=ppl[0],
+        ppl_rtn=ppl[1],
+        ppl_gptq=ppl[2],
+        losses=losses,
+        final_norm=norm_fit,
+        calibration_sha256=digest(cal_windows),
+        source_digest=source_digest(src),
+        options=recorded(options),
+        quantized_modules=len(packed),
+        group=group,
     )
     _write(model, src, dst, packed, options, report, (eval_windows, nll[2]), device)
     report.seconds = time.monotonic() - started
@@ -122,8 +139,16 @@ def quantize(src: Path, dst: Path, options: QuantizeOptions, progress: Callable[
     return report
 
 
-def _write(model: Any, src: Path, dst: Path, packed: dict[str, dict[str, Any]], options: QuantizeOptions,
-           report: QuantizeReport, heldout: tuple[list[list[int]], list[float]], device: str) -> None:
+def _write(
+    model: Any,
+    src: Path,
+    dst: Path,
+    packed: dict[str, dict[str, Any]],
+    options: QuantizeOptions,
+    report: QuantizeReport,
+    heldout: tuple[list[list[int]], list[float]],
+    device: str,
+) -> None:
     """The checkpoint under a temporary name, loaded back (unless --no-check), then renamed to dst."""
     from hubctl.quantize.checkpoint import save
     from hubctl.quantize.evaluation import perplexity
@@ -137,8 +162,9 @@ def _write(model: Any, src: Path, dst: Path, packed: dict[str, dict[str, Any]], 
             with contextlib.redirect_stdout(sys.stderr):  # gptqmodel logs to stdout; --json owns it
                 check = eval_windows[: CHECK_WINDOWS.get(device, len(eval_windows))]
                 report.loaded_expected = perplexity(gptq_nll[: len(check)], check)
-                report.loaded_ppl, report.smoke = check_loaded(tmp, check, report.loaded_expected, device,
-                                                               options.trust_remote_code)
+                report.loaded_ppl, report.smoke = check_loaded(
+                    tmp, check, report.loaded_expected, device, options.trust_remote_code
+                )
                 report.loaded_windows = len(check)
         tmp.rename(dst)
     except BaseException:

@@ -40,7 +40,9 @@ def check_inputs(src: Path, dst: Path, options: QuantizeOptions) -> str:
     on the terminal (where a CI job would wait or die)."""
     check_trust(src, read_config(src), options.trust_remote_code)
     if not any((src / name).exists() for name in TOKENIZER_FILES):
-        raise ModelLoadError(f"{src} has no tokenizer (tokenizer.json or tokenizer.model): copy it from the source model")
+        raise ModelLoadError(
+            f"{src} has no tokenizer (tokenizer.json or tokenizer.model): copy it from the source model"
+        )
     if dst.exists() and any(dst.iterdir()):
         raise UsageError(f"output folder {dst} exists and is not empty")
     device = resolve_device(options.device)
@@ -109,7 +111,9 @@ def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> di
     # dimension would make this 20 GB for a 135M model).
     in_layers = [s for name, (s, _) in shapes.items() if ".layers." in f".{name}" and len(s) == 2]
     widest = max((max(s) for s in in_layers), default=hidden)
-    stream_tokens = (options.samples * (2 if options.source_target else 1) + 3 * options.heldout_windows) * options.seq_len
+    stream_tokens = (
+        options.samples * (2 if options.source_target else 1) + 3 * options.heldout_windows
+    ) * options.seq_len
     # The source model's inputs to each Linear group of a layer (q/k/v, o, gate/up, down on Llama).
     source_inputs = options.samples * options.seq_len * (3 * hidden + widest) * 4 if options.source_target else 0
     hessians = widest * widest * 4 * (4 if options.source_target else 2)
@@ -119,12 +123,16 @@ def preflight(src: Path, dst: Path, options: QuantizeOptions, device: str) -> di
     if need_memory > have_memory:
         raise LocalIOError(
             f"not enough {where} to quantize {src}: about {need_memory / 1e9:.1f} GB needed (weights "
-            f"{resident / 1e9:.1f} GB resident, one decoder layer at a time, + one layer in fp32 + activations), {have_memory / 1e9:.1f} GB available; "
+            f"{resident / 1e9:.1f} GB resident, one decoder layer at a time, + one layer in fp32 + activations), "
+            f"{have_memory / 1e9:.1f} GB available; "
             "reduce --samples/--seq-len or use a bigger machine"
         )
     need_disk = total // 3 + (64 << 20)
     probe = dst.parent if dst.parent.exists() else Path(".")
     free = shutil.disk_usage(probe).free
     if need_disk > free:
-        raise LocalIOError(f"not enough disk for the output in {probe}: about {need_disk / 1e9:.1f} GB needed, {free / 1e9:.1f} GB free")
+        raise LocalIOError(
+            f"not enough disk for the output in {probe}: about {need_disk / 1e9:.1f} GB needed, "
+            f"{free / 1e9:.1f} GB free"
+        )
     return {"memory_needed": need_memory, "memory_available": have_memory, "disk_needed": need_disk}

@@ -61,7 +61,14 @@ class QuantizeReport:
         }
 
     def to_dict(self) -> dict:
-        return {**self.quality(), "output": str(self.output), "seconds": round(self.seconds, 2),
-                "peak_memory_bytes": self.peak_memory_bytes, "loaded_perplexity": self.loaded_ppl,
-                "loaded_windows": self.loaded_windows, "loaded_expected_perplexity": self.loaded_expected,
-                "smoke": self.smoke, "quantized_modules": self.quantized_modules}
+        return {
+            **self.quality(),
+            "output": str(self.output),
+            "seconds": round(self.seconds, 2),
+            "peak_memory_bytes": self.peak_memory_bytes,
+            "loaded_perplexity": self.loaded_ppl,
+            "loaded_windows": self.loaded_windows,
+            "loaded_expected_perplexity": self.loaded_expected,
+            "smoke": self.smoke,
+            "quantized_modules": self.quantized_modules,
+        }

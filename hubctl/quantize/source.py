@@ -74,8 +74,11 @@ class LayerSource:
             module._buffers[leaf] = tensor
 
     def _meta_names(self, under: str) -> list[str]:
-        return [name for name, p in self.model.named_parameters(remove_duplicate=False)
-                if p.is_meta and (name.startswith(under) if under else True)]
+        return [
+            name
+            for name, p in self.model.named_parameters(remove_duplicate=False)
+            if p.is_meta and (name.startswith(under) if under else True)
+        ]
 
     def load_outside_layers(self) -> None:
         """Embeddings, final norm, head: every parameter not in the decoder stack; ties the head again."""
@@ -96,8 +99,9 @@ class LayerSource:
         for name in names:
             module = layer.get_submodule(name)
             weight = module.weight
-            module._parameters["weight"] = torch.nn.Parameter(torch.empty_like(weight, device="meta"),
-                                                              requires_grad=False)
+            module._parameters["weight"] = torch.nn.Parameter(
+                torch.empty_like(weight, device="meta"), requires_grad=False
+            )
 
     def covers(self) -> bool:
         """Whether every parameter the model has is a tensor of the checkpoint, under the same name (a head tied
@@ -109,8 +113,12 @@ class LayerSource:
     def _tied_head(self, name: str) -> bool:
         head = self.model.get_output_embeddings()
         embed = self.model.get_input_embeddings()
-        return (head is not None and head.weight is embed.weight and name.endswith(".weight")
-                and self.model.get_submodule(name.rpartition(".")[0]) is head)
+        return (
+            head is not None
+            and head.weight is embed.weight
+            and name.endswith(".weight")
+            and self.model.get_submodule(name.rpartition(".")[0]) is head
+        )
 
 
 def empty_model(folder: Path, trust_remote_code: bool) -> Any:
@@ -120,10 +128,10 @@ def empty_model(folder: Path, trust_remote_code: bool) -> Any:
 
     config = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code)
     with init_empty_weights(include_buffers=False):
-        model = AutoModelForCausalLM.from_config(config, dtype=_checkpoint_dtype(folder, config),
-                                                 trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_config(
+            config, dtype=_checkpoint_dtype(folder, config), trust_remote_code=trust_remote_code
+        )
     return model
-
 
 
 def open_model(folder: Path, trust_remote_code: bool) -> tuple[Any, LayerSource | None]:

@@ -110,4 +110,6 @@ def writes_layer_output(layer: Any, module: Any, sample: tuple[Any, dict]) -> bo
         module.weight.data = weight
         handle.remove()
     change, expected = results[0] - results[1], outputs[0] - outputs[1]
-    return change.shape == expected.shape and torch.allclose(change, expected, rtol=1e-4, atol=1e-5 * float(expected.abs().max()))
+    return change.shape == expected.shape and torch.allclose(
+        change, expected, rtol=1e-4, atol=1e-5 * float(expected.abs().max())
+    )

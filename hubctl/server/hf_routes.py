@@ -244,9 +244,7 @@ def tree_entry(
     return out
 
 
-def _tree(
-    req: Request, repo: RepoView, commit: Commit, root: str, page_size: int, emulation: HfEmulation
-) -> Response:
+def _tree(req: Request, repo: RepoView, commit: Commit, root: str, page_size: int, emulation: HfEmulation) -> Response:
     recursive, expand = req.flag("recursive"), req.flag("expand")
     try:
         entries = commit.entries(root, recursive)

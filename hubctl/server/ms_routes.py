@@ -251,8 +251,12 @@ def _download(req: Request, repo: RepoView) -> Response:
 
 def _is_git_refs(s: tuple[str, ...]) -> bool:
     tail = s[-3:] if len(s) >= 4 else ()
-    return bool(tail) and tail[0].endswith(".git") and tail[1:] == ("info", "refs") and len(s) in (4, 5) and (
-        len(s) == 4 or s[0] == "datasets"
+    return (
+        bool(tail)
+        and tail[0].endswith(".git")
+        and tail[1:] == ("info", "refs")
+        and len(s) in (4, 5)
+        and (len(s) == 4 or s[0] == "datasets")
     )
 
 

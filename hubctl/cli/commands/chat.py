@@ -80,7 +80,8 @@ def chat(
         ),
     ] = None,
     queue: Annotated[
-        int, typer.Option(min=0, max=1000, help="With --serve: requests that may wait behind the running one (then 429).")
+        int,
+        typer.Option(min=0, max=1000, help="With --serve: requests that may wait behind the running one (then 429)."),
     ] = 4,
 ) -> None:
     """Chat with a model (streaming, multi-turn), or --smoke: prove it generates sensible text, or --serve it."""

@@ -142,7 +142,9 @@ def quantize(
             bar.update(done - bar.n)
 
     try:
-        report = run(src, out, options, progress, None if quiet or as_json else lambda line: print(line, file=sys.stderr))
+        report = run(
+            src, out, options, progress, None if quiet or as_json else lambda line: print(line, file=sys.stderr)
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -155,7 +157,8 @@ def quantize(
 def _print_report(report: QuantizeReport, src: Path, out: Path) -> None:
     worse = sum(1 for x in report.losses if x.gptq > x.rtn)
     print(
-        f"quantized {report.quantized_modules} linear layers of {src} to int4 g{report.group.group_size} in {report.seconds:.1f} s "
+        f"quantized {report.quantized_modules} linear layers of {src} to int4 g{report.group.group_size} "
+        f"in {report.seconds:.1f} s "
         f"(peak memory {report.peak_memory_bytes / 1e9:.2f} GB) -> {out}"
     )
     print(

@@ -48,12 +48,21 @@ def serve(
         typer.Option(help="Warm the mirror: [hf:|ms:]REPO[@REV] (repeatable).", show_default=False),
     ] = None,
 ) -> None:
-    """Serve local folders over the Hugging Face and ModelScope protocols (a local or air-gapped hub), or mirror hubs."""
+    """Serve local folders over the Hugging Face and ModelScope protocols (a local hub), or mirror the hubs."""
     if upstream or offline:
         from hubctl.mirror.cli import serve_mirror
 
         serve_mirror(
-            folders, list(upstream or ()), cache, host, port, refs_ttl, offline, test_control, max_size, list(prefetch or ())
+            folders,
+            list(upstream or ()),
+            cache,
+            host,
+            port,
+            refs_ttl,
+            offline,
+            test_control,
+            max_size,
+            list(prefetch or ()),
         )
         return
     import signal

@@ -15,8 +15,8 @@ import urllib.parse
 from hubctl.download.http import HttpError, ProtocolError, Session, checked_url, origin
 from hubctl.download.sources.api import get_json, hub_error
 from hubctl.download.sources.base import RemoteFile, Snapshot
-from hubctl.errors import IntegrityError
 from hubctl.download.sources.registry import HF
+from hubctl.errors import IntegrityError
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -58,7 +58,9 @@ class HuggingFace:
             if url in seen:
                 raise IntegrityError(f"{what}: {endpoint} sent a pagination loop (page {len(seen) + 1} repeats one)")
             if len(seen) >= session.settings.max_pages:
-                raise IntegrityError(f"{what}: more than {session.settings.max_pages} pages on {endpoint} (HUBCTL_MAX_PAGES)")
+                raise IntegrityError(
+                    f"{what}: more than {session.settings.max_pages} pages on {endpoint} (HUBCTL_MAX_PAGES)"
+                )
             seen.add(url)
             entries, link = get_json(session, url, what, endpoint)
             files += parse_tree(entries, f"{what} on {endpoint}", offset=len(files))

@@ -22,8 +22,8 @@ from hubctl.download.sources.base import RemoteFile, Snapshot
 from hubctl.download.sources.endpoints import normalize_endpoint
 from hubctl.download.sources.ms_entries import Entry, Page
 from hubctl.download.sources.ms_envelope import MsApi, shown
-from hubctl.errors import IntegrityError
 from hubctl.download.sources.registry import MODELSCOPE
+from hubctl.errors import IntegrityError
 
 REPO_FILES_CAP = 3000  # repo/files answers at most this many entries (directories count), with no paging
 DATASET_PAGE_SIZE = 200  # the official client's page size for repo/tree
