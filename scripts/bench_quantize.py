@@ -9,7 +9,9 @@ of the source" compares like with like. gptqmodel's CPU kernel needs ~20 s per w
 three models), so loading as users load it (transformers + optimum + gptqmodel, bf16) is a cross-check on
 the first few windows, printed beside the dense number for the same windows.
 
-GPTQModel runs with the configuration the issue names, QuantizeConfig(bits=4, group_size=128, sym=True,
+Both tools quantize at the same --group-size (default 128, the size GPTQModel's users pick; hubctl is told
+`--allow-partial-groups` where the model's widths need it, as its own default would choose a smaller size).
+GPTQModel runs with the configuration the issue names, QuantizeConfig(bits=4, group_size=N, sym=True,
 desc_act=False), plus offload_to_disk=False (its default writes a random temp path into the configs), and
 its own defaults otherwise (damp 0.05, act_group_aware=True, CPU dtype auto). hubctl runs with its
 defaults and `--no-check`: the load-back check is what this script does for both. hubctl's time still
@@ -74,12 +76,12 @@ def calibration(model: Path, samples: int, seq_len: int) -> tuple[list[list[int]
     return cal, heldout(tokenizer, seq_len), digest(cal)
 
 
-def gptqmodel_worker(src: str, out: str, windows_file: str, device: str) -> None:
+def gptqmodel_worker(src: str, out: str, windows_file: str, device: str, group_size: str = "128") -> None:
     """Runs in a child: GPTQModel quantizes src with the given windows and saves to out."""
     from gptqmodel import GPTQModel, QuantizeConfig
 
     windows = json.loads(Path(windows_file).read_text())
-    qc = QuantizeConfig(bits=4, group_size=128, sym=True, desc_act=False, offload_to_disk=False)
+    qc = QuantizeConfig(bits=4, group_size=int(group_size), sym=True, desc_act=False, offload_to_disk=False)
     model = GPTQModel.load(src, qc, device=device)
     model.quantize([{"input_ids": w, "attention_mask": [1] * len(w)} for w in windows], batch_size=1)
     model.save(out)
@@ -184,6 +186,7 @@ def main() -> int:
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--seq-len", type=int, default=256)
+    parser.add_argument("--group-size", type=int, default=128, help="both tools quantize at this group size")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=ROOT / ".bench/quantize")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -213,6 +216,9 @@ def main() -> int:
             str(args.seq_len),
             "--device",
             args.device,
+            "--group-size",
+            str(args.group_size),
+            "--allow-partial-groups",
             "--no-check",
             "--json",
         ],
@@ -224,6 +230,7 @@ def main() -> int:
             str(out),
             str(windows_file),
             args.device,
+            str(args.group_size),
         ],
     }
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in tools}

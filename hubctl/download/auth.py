@@ -17,21 +17,13 @@ import urllib.parse
 from pathlib import Path
 
 from hubctl.download.http import origin
-from hubctl.download.sources.registry import HF, MODELSCOPE, env_token
+from hubctl.download.sources.registry import HF, HUBS, MODELSCOPE, env_token
 from hubctl.errors import UsageError
 from hubctl.integrity.safepath import read_regular
 from hubctl.redact import add_secret, redact_url
 
-#: The hubs' own origins: a token for that hub may always go there.
-FIRST_PARTY = {
-    "hf": ("https://huggingface.co", "https://hf.co"),
-    "modelscope": (
-        "https://modelscope.cn",
-        "https://www.modelscope.cn",
-        "https://modelscope.ai",
-        "https://www.modelscope.ai",
-    ),
-}
+#: The hubs' own origins (registry.Hub.origins): a token for that hub may always go there.
+FIRST_PARTY = {hub.name: hub.origins for hub in HUBS.values()}
 
 
 def find_token(source: str, explicit: str | None) -> str | None:

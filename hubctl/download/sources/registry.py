@@ -24,11 +24,26 @@ class Hub:
     default_revision: str
     endpoint_variable: str  # the official client's own variable
     token_variable: str
+    origins: tuple[str, ...]  # the hub's own origins: its token may always go there (download/auth.py)
 
 
-HF = Hub("hf", ("hf", "huggingface"), "https://huggingface.co", "main", "HF_ENDPOINT", "HF_TOKEN")
+HF = Hub(
+    "hf",
+    ("hf", "huggingface"),
+    "https://huggingface.co",
+    "main",
+    "HF_ENDPOINT",
+    "HF_TOKEN",
+    ("https://huggingface.co", "https://hf.co"),
+)
 MODELSCOPE = Hub(
-    "modelscope", ("ms", "modelscope"), "https://modelscope.cn", "master", "MODELSCOPE_ENDPOINT", "MODELSCOPE_API_TOKEN"
+    "modelscope",
+    ("ms", "modelscope"),
+    "https://modelscope.cn",
+    "master",
+    "MODELSCOPE_ENDPOINT",
+    "MODELSCOPE_API_TOKEN",
+    ("https://modelscope.cn", "https://www.modelscope.cn", "https://modelscope.ai", "https://www.modelscope.ai"),
 )
 HUBS: dict[str, Hub] = {hub.name: hub for hub in (HF, MODELSCOPE)}
 ALIASES: dict[str, str] = {alias: hub.name for hub in HUBS.values() for alias in hub.aliases}
