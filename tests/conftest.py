@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from hubctl.server import HubServer, RepoStore
-from hubctl.settings import Settings, overridden
+from hubctl.settings import Settings, current, overridden
 
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.bin filter=lfs diff=lfs merge=lfs -text\n"
 BIG_SIZE = 25 * 1024 * 1024 + 12345  # > 2 of huggingface_hub's 10 MiB chunks, not a multiple of them
@@ -85,4 +86,12 @@ FAST = Settings(
 def fast() -> Iterator[Settings]:
     """The process's settings are FAST for the test (what `hubctl.settings.current()` returns)."""
     with overridden(FAST) as settings:
+        yield settings
+
+
+@pytest.fixture
+def fast_upstream() -> Iterator[Settings]:
+    """An in-process mirror gives up on a dead upstream in well under its clients' 2 s stall timeout."""
+    quick = replace(current(), retries=2, backoff_base=0.01, backoff_max=0.05, connect_timeout=1.0)
+    with overridden(quick) as settings:
         yield settings

@@ -21,8 +21,7 @@ import pytest
 from hubclients import client_env
 from pulltools import FAST_ENV, cli, cli_popen, rng_bytes, sha256, tree_bytes
 
-from hubctl import constants
-from hubctl.mirror import open_mirror
+from hubctl.mirror.service import open_mirror
 from hubctl.server import Fault, HubServer, RepoStore
 
 FILES = {
@@ -36,11 +35,7 @@ SNAPSHOT_BYTES = sum(len(b) for b in FILES.values())
 CLIENT_TIMEOUT = 240
 
 
-@pytest.fixture(autouse=True)
-def fast_upstream_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process mirror gives up on a dead upstream in well under the clients' 2 s stall timeout."""
-    for name, value in (("RETRIES", 2), ("BACKOFF_BASE", 0.01), ("BACKOFF_MAX", 0.05), ("CONNECT_TIMEOUT", 1.0)):
-        monkeypatch.setattr(constants, name, value)
+pytestmark = pytest.mark.usefixtures("fast_upstream")
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from pulltools import ROOT, cli, rng_bytes, tree_bytes
 from test_mirror import FILES as SMALL_FILES
 from test_mirror import content_requests, settled
 
-from hubctl import constants
-from hubctl.mirror import open_mirror
+from hubctl.mirror.service import open_mirror
 from hubctl.server import HubServer, RepoStore
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -76,10 +75,7 @@ def render(mirror: HubServer, prefix: Path, api: int, cdn: int) -> Path:
     return conf
 
 
-@pytest.fixture(autouse=True)
-def fast_upstream_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in (("RETRIES", 2), ("BACKOFF_BASE", 0.01), ("BACKOFF_MAX", 0.05), ("CONNECT_TIMEOUT", 1.0)):
-        monkeypatch.setattr(constants, name, value)
+pytestmark = pytest.mark.usefixtures("fast_upstream")
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ import threading
 from pathlib import Path
 
 from hubctl.errors import UsageError
-from hubctl.mirror import MirrorServer, open_mirror, parse_upstreams
+from hubctl.mirror.app import MirrorServer
 from hubctl.mirror.prefetch import parse_spec, prefetch
+from hubctl.mirror.service import open_mirror
+from hubctl.mirror.upstream import parse_upstreams
 
 
 def serve_mirror(
