@@ -6,6 +6,10 @@ to the first text received; tokens/s is (completion tokens - 1) over first-to-la
 between the two paths so machine load drifts affect both; the median of --runs is reported.
 
     python scripts/bench_chat_serve.py [--model DIR] [--runs 5] [--max-tokens 64] [--json out.json]
+                                        [--doc FILE | --no-doc]
+
+The table, with date, commit and machine, replaces the `chat-serve` section of docs/benchmarks.md
+(scripts/benchdoc.py). Target: the API within 5 % of the in-process path.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import benchdoc  # scripts/benchdoc.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -89,6 +95,7 @@ def main() -> int:
     parser.add_argument("--dtype", default="fp32")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    benchdoc.add_arguments(parser)
     args = parser.parse_args()
 
     from hubctl.model.loading import LoadOptions, eager_torch, load
@@ -144,7 +151,29 @@ def main() -> int:
             )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+    benchdoc.publish(
+        args, "chat-serve", doc_table(result), [f"{args.runs} runs, alternating, {args.max_tokens} tokens, greedy"]
+    )
     return 0
+
+
+def doc_table(result: dict) -> str:
+    """Median and best of TTFT and tokens/s, each path and the ratio, against the 5 % target."""
+    rows = []
+    for stat in ("median", "best"):
+        for key, unit in (("ttft_s", "s"), ("tokens_per_s", "tokens/s")):
+            m = result[f"{stat}_{key}"]
+            ratio = m["api_over_in_process"]
+            ok = ratio is not None and (ratio <= 1.05 if key == "ttft_s" else ratio >= 0.95)
+            rows.append(
+                [
+                    f"{stat} {key} ({result['device']}, {result['dtype']})",
+                    f"{m['in_process']:.4f} {unit}",
+                    f"{m['api']:.4f} {unit}",
+                    f"{ratio:.3f} ({'within' if ok else 'outside'} 5 %)" if ratio else "n/a",
+                ]
+            )
+    return benchdoc.table(["measure", "in-process", "through the API", "API / in-process"], rows)
 
 
 if __name__ == "__main__":
