@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from pathlib import Path
 
+from hubctl.download.sources.registry import HF, MODELSCOPE
 from hubctl.errors import UsageError
 from hubctl.mirror.app import MirrorServer
 from hubctl.mirror.prefetch import parse_spec, prefetch
 from hubctl.mirror.service import open_mirror
 from hubctl.mirror.upstream import parse_upstreams
+from hubctl.server.app import run_until_stopped
 
 
 def serve_mirror(
@@ -48,17 +49,13 @@ def serve_mirror(
         print(f"mirroring {hub} from {', '.join(urls)}")
     mode = " (offline: cached content only)" if server.offline else ""
     print(
-        f"HF_ENDPOINT={server.endpoint}  MODELSCOPE_ENDPOINT={server.endpoint}  (LFS: {server.cdn_endpoint}){mode}",
+        f"{HF.endpoint_variable}={server.endpoint}  {MODELSCOPE.endpoint_variable}={server.endpoint}"
+        f"  (LFS: {server.cdn_endpoint}){mode}",
         flush=True,
     )
     if prefetch_specs:
         threading.Thread(target=_warm, args=(server, prefetch_specs), daemon=True, name="mirror-prefetch").start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    finally:
-        server.stop()
+    run_until_stopped(server)
 
 
 def _warm(server: MirrorServer, specs: list[str]) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import select
+import signal
 import socket
 import sys
 import threading
@@ -492,3 +493,13 @@ def _bare_record(origin: str, method: str, path: str, status: int) -> RequestRec
 
 def _delay(fault: Fault, default: float) -> float:
     return default if fault.delay is None else fault.delay
+
+
+def run_until_stopped(server: HubServer) -> None:
+    """Block until SIGTERM (or Ctrl-C, which the CLI reports), then stop `server`: no thread keeps serving."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        server.stop()

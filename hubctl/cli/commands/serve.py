@@ -65,11 +65,9 @@ def serve(
             list(prefetch or ()),
         )
         return
-    import signal
-    import threading
-
     from hubctl.download.sources.registry import HF, MODELSCOPE
     from hubctl.server import serve_folders
+    from hubctl.server.app import run_until_stopped
 
     if not folders:
         raise UsageError("give folders to serve, or --upstream hf=URL / ms=URL to mirror a hub")
@@ -88,9 +86,4 @@ def serve(
         f"  (LFS: {server.cdn_endpoint})",
         flush=True,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    finally:
-        server.stop()
+    run_until_stopped(server)
