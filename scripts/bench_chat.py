@@ -74,6 +74,8 @@ LABELS = {
 INT4_OUT = REPO_ROOT / ".bench" / "chat" / "int4"
 INT4_RATE_TARGET = 1.0  # int4 / source decode tokens/s (issue 18: no slower than the source)
 QUANTIZE_TIMEOUT_S = 3600
+# 16 short windows: decode speed depends on the checkpoint's shapes and kernel, not on calibration size.
+QUANTIZE_COMMAND = "python -m hubctl quantize {source} --out {out} --samples 16 --seq-len 128 --no-check"
 TTFT_TARGET, RATE_TARGET = 1.05, 0.95  # hubctl / plain
 NOISY = 0.05  # cores used by others during a run above which it is redone (2 cores: one job is ~1.0)
 
@@ -438,14 +440,22 @@ def int4_folder(args: argparse.Namespace, source: Path) -> Path:
     if (INT4_OUT / "config.json").is_file():
         print(f"reusing {INT4_OUT} (delete it to quantize again)", flush=True)
         return INT4_OUT
-    argv = [sys.executable, "-m", "hubctl", "quantize", str(source), "--out", str(INT4_OUT)]
-    argv += ["--samples", "16", "--seq-len", "128", "--no-check"]
+    # formatted word by word, so a path with spaces stays one argument
+    argv = [sys.executable, *(w.format(source=source, out=INT4_OUT) for w in QUANTIZE_COMMAND.split()[1:])]
     print("quantizing once: " + " ".join(argv[1:]), flush=True)
     INT4_OUT.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(argv, timeout=QUANTIZE_TIMEOUT_S)
     if proc.returncode != 0:
         raise SystemExit(f"hubctl quantize exited {proc.returncode}")
     return INT4_OUT
+
+
+def rel(path: Path) -> str:
+    """`path` relative to the repository when inside it, for commands a reader can rerun."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def quant_config(folder: Path) -> dict[str, Any]:
@@ -515,13 +525,24 @@ def print_int4(report: dict[str, Any]) -> None:
         )
 
 
+def int4_weights(quant: dict[str, Any]) -> str:
+    """`int4 GPTQ g64, sym, desc_act off` from a quantization_config."""
+    parts = [
+        f"int{quant.get('bits', '?')} {str(quant.get('quant_method', '?')).upper()} g{quant.get('group_size', '?')}"
+    ]
+    if "sym" in quant:
+        parts.append("sym" if quant["sym"] else "asym")
+    if "desc_act" in quant:
+        parts.append(f"desc_act {'on' if quant['desc_act'] else 'off'}")
+    return ", ".join(parts)
+
+
 def int4_table(report: dict[str, Any]) -> str:
     rows = []
     for block in report["results"]:
         for row in block["rows"]:
             m = row["median"]
-            what = "int4 " + ", ".join(f"{k} {v}" for k, v in block["quantization"].items())
-            kind = what if row["side"] == "int4" else "dense (the quantizer's source)"
+            kind = int4_weights(block["quantization"]) if row["side"] == "int4" else "dense (the quantizer's source)"
             rows.append(
                 [
                     row["label"],
@@ -549,11 +570,14 @@ def int4_notes(report: dict[str, Any]) -> list[str]:
             f"Kernel the loader picked: {kernels}."
         )
     m = report["machine"]
+    made = report["int4_made_by"]
+    origin = f"`{made}` (made once, reused)" if made else f"`{report['int4']}`"
     return [
         " ".join(lines),
-        f"Both models loaded by `hubctl.model.loading.load` (what `hubctl chat` runs: plain `from_pretrained`, no "
-        f"kernel override) and answered through `run_smoke`; prompt {report['prompt']!r}, greedy, "
-        f"{report['max_new_tokens']} new tokens, one untimed warm-up each, then {report['runs']} interleaved rounds "
+        f"The int4 model: {origin}. Both models loaded by `hubctl.model.loading.load` (what `hubctl chat` runs: "
+        f"plain `from_pretrained`, no kernel override) and answered through `run_smoke`; prompt "
+        f"{report['prompt']!r}, greedy, {report['max_new_tokens']} new tokens, one untimed warm-up each, then "
+        f"{report['runs']} interleaved rounds "
         f"(order alternating), medians. The replies differ (int4 is another model), so tokens/s is the decode "
         f"rate, (tokens − 1) / (seconds − TTFT). {m['cpu_capability']}, {m['torch_threads']} torch threads, GPU "
         f"{m['gpu'] or 'none'}. Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
@@ -567,11 +591,13 @@ def main_int4(args: argparse.Namespace, source: Path, device: str) -> int:
         "machine": machine(),
         "model": str(source),
         "int4": str(int4),
+        "int4_made_by": None if args.int4 else QUANTIZE_COMMAND.format(source=rel(source), out=rel(INT4_OUT)),
         "prompt": PROMPT,
         "max_new_tokens": args.max_new_tokens,
         "runs": args.runs,
         "results": results,
     }
+    report["machine"]["versions"]["gptqmodel"] = metadata.version("gptqmodel")
     print_int4(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
