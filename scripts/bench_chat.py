@@ -452,10 +452,12 @@ def int4_folder(args: argparse.Namespace, source: Path) -> Path:
 
 def rel(path: Path) -> str:
     """`path` relative to the repository when inside it, for commands a reader can rerun."""
-    try:
-        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
+    for candidate in (Path(path).absolute(), Path(path).resolve()):  # .fixtures may be a link out of the tree
+        try:
+            return candidate.relative_to(REPO_ROOT).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def quant_config(folder: Path) -> dict[str, Any]:
