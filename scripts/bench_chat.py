@@ -7,7 +7,7 @@ no speed. The model is SmolLM2-135M-Instruct from scripts/build_smollm2.py (buil
 
     python scripts/bench_chat.py [--dtype fp32] [--dtype bf16] [--device auto|cpu|cuda] [--runs 5]
                                  [--max-new-tokens 128] [--no-cli] [--quiet-wait 120] [--retries 3]
-                                 [--model DIR] [--json OUT] [--doc FILE | --no-doc]
+                                 [--model DIR] [--json OUT] [--doc FILE | --no-doc] [--int4 DIR | --quantize]
 
 The table, with date, commit and machine, replaces the `chat` section of docs/benchmarks.md (scripts/benchdoc.py).
 
