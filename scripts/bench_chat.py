@@ -7,9 +7,16 @@ no speed. The model is SmolLM2-135M-Instruct from scripts/build_smollm2.py (buil
 
     python scripts/bench_chat.py [--dtype fp32] [--dtype bf16] [--device auto|cpu|cuda] [--runs 5]
                                  [--max-new-tokens 128] [--no-cli] [--quiet-wait 120] [--retries 3]
-                                 [--model DIR] [--json OUT] [--doc FILE | --no-doc]
+                                 [--model DIR] [--json OUT] [--doc FILE | --no-doc] [--int4 DIR | --quantize]
 
 The table, with date, commit and machine, replaces the `chat` section of docs/benchmarks.md (scripts/benchdoc.py).
+
+int4 mode (issue 18): `--int4 DIR` (an existing `hubctl quantize` output) or `--quantize` (quantizes the model once
+into .bench/chat/int4 with 16 windows of 128 tokens and reuses it: decode speed does not depend on calibration size)
+times the int4 model against its source instead, both loaded as `hubctl chat` loads them (hubctl.model.loading.load:
+plain from_pretrained, the loader's own kernel choice, which is recorded) and answered through run_smoke, warmed up,
+then interleaved (the order alternates per round), medians, int4 / source ratios. Target on CPU: int4 decode
+tokens/s no lower than the source's. Its table replaces the `chat-int4` section; --dtype defaults to bf16 there.
 
 Per dtype, both sides are loaded once in this process and warmed up by one untimed generation, then timed
 round-robin (hubctl, plain, CLI process; drift hits every side alike):
@@ -61,7 +68,14 @@ LABELS = {
     "hubctl": "hubctl run_smoke (in-process)",
     "plain": "plain transformers loop",
     "cli": "hubctl chat --smoke (process)",
+    "source": "source, hubctl load()",
+    "int4": "int4 GPTQ, hubctl load()",
 }
+INT4_OUT = REPO_ROOT / ".bench" / "chat" / "int4"
+INT4_RATE_TARGET = 1.0  # int4 / source decode tokens/s (issue 18: no slower than the source)
+QUANTIZE_TIMEOUT_S = 3600
+# 16 short windows: decode speed depends on the checkpoint's shapes and kernel, not on calibration size.
+QUANTIZE_COMMAND = "python -m hubctl quantize {source} --out {out} --samples 16 --seq-len 128 --no-check"
 TTFT_TARGET, RATE_TARGET = 1.05, 0.95  # hubctl / plain
 NOISY = 0.05  # cores used by others during a run above which it is redone (2 cores: one job is ~1.0)
 
@@ -128,11 +142,15 @@ def decode_rate(tokens: int, seconds: float, ttft: float) -> float:
 
 def hubctl_side(folder: Path, dtype: str, device: str, max_new_tokens: int) -> Callable[[], tuple]:
     """Load as `hubctl chat` does; each call answers PROMPT the way `chat --smoke` does."""
-    from hubctl.model.conversation import DEFAULT_SYSTEM
     from hubctl.model.loading import LoadOptions, load
-    from hubctl.model.smoke import run_smoke
 
-    loaded = load(folder, LoadOptions(dtype=dtype, device=device))
+    return smoke_once(load(folder, LoadOptions(dtype=dtype, device=device)), max_new_tokens)
+
+
+def smoke_once(loaded: Any, max_new_tokens: int) -> Callable[[], tuple]:
+    """One `chat --smoke` answer to PROMPT on an already loaded model, as a timed side."""
+    from hubctl.model.conversation import DEFAULT_SYSTEM
+    from hubctl.model.smoke import run_smoke
 
     def once() -> tuple:
         r = run_smoke(loaded, (PROMPT,), (), max_new_tokens, DEFAULT_SYSTEM).results[0]
@@ -412,6 +430,183 @@ def doc_notes(report: dict[str, Any]) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------- int4 against its source
+
+
+def int4_folder(args: argparse.Namespace, source: Path) -> Path:
+    """The int4 model to time: --int4 DIR as given, else .bench/chat/int4, quantized from `source` once."""
+    if args.int4:
+        return args.int4
+    if (INT4_OUT / "config.json").is_file():
+        print(f"reusing {INT4_OUT} (delete it to quantize again)", flush=True)
+        return INT4_OUT
+    # formatted word by word, so a path with spaces stays one argument
+    argv = [sys.executable, *(w.format(source=source, out=INT4_OUT) for w in QUANTIZE_COMMAND.split()[1:])]
+    print("quantizing once: " + " ".join(argv[1:]), flush=True)
+    INT4_OUT.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(argv, timeout=QUANTIZE_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise SystemExit(f"hubctl quantize exited {proc.returncode}")
+    return INT4_OUT
+
+
+def rel(path: Path) -> str:
+    """`path` relative to the repository when inside it, for commands a reader can rerun."""
+    for candidate in (Path(path).absolute(), Path(path).resolve()):  # .fixtures may be a link out of the tree
+        try:
+            return candidate.relative_to(REPO_ROOT).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def quant_config(folder: Path) -> dict[str, Any]:
+    """The checkpoint's quantization_config (bits, group size, method), {} for a dense model."""
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    quant = config.get("quantization_config") or {}
+    return {k: quant.get(k) for k in ("quant_method", "bits", "group_size", "sym", "desc_act") if k in quant}
+
+
+def kernel_classes(model: Any) -> dict[str, int]:
+    """Which int4 Linear classes the loader put in the model (gptqmodel picks one per device), with counts."""
+    counts: dict[str, int] = {}
+    for module in model.modules():
+        if hasattr(module, "qweight"):
+            name = f"{type(module).__module__}.{type(module).__qualname__}"
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def bench_int4(source: Path, int4: Path, dtype: str, device: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Load both as `hubctl chat` does, warm each up once (untimed: gptqmodel repacks on first use), then
+    `args.runs` rounds, the order alternating so neither side always runs right after the other."""
+    from hubctl.model.loading import LoadOptions, load
+
+    loaded = {
+        side: load(folder, LoadOptions(dtype=dtype, device=device))
+        for side, folder in (("source", source), ("int4", int4))
+    }
+    kernels = kernel_classes(loaded["int4"].model)
+    if not kernels:
+        raise SystemExit(f"{int4} loaded without any int4 Linear: is it a GPTQ checkpoint?")
+    sides = {side: smoke_once(model, args.max_new_tokens) for side, model in loaded.items()}
+    for once in sides.values():
+        once()
+    rows = {side: Row(side, dtype, device) for side in sides}
+    for i in range(args.runs):
+        for side in sides if i % 2 == 0 else reversed(list(sides)):
+            name = f"{dtype} run {i + 1}/{args.runs} {side:<6}"
+            rows[side].runs.append(quiet_run(sides[side], name, rows[side], args))
+    ttft = rows["int4"].median("ttft_s") / rows["source"].median("ttft_s")
+    rate = rows["int4"].median("tokens_per_s") / rows["source"].median("tokens_per_s")
+    return {
+        "dtype": dtype,
+        "device": device,
+        "int4_kernels": kernels,
+        "quantization": quant_config(int4),
+        "load_s": {side: round(m.load_seconds, 2) for side, m in loaded.items()},
+        "rows": [r.to_dict() for r in rows.values()],
+        "ratios": {"ttft": ttft, "tokens_per_s": rate, "met": rate >= INT4_RATE_TARGET},
+    }
+
+
+def print_int4(report: dict[str, Any]) -> None:
+    print(f"\nint4 {report['int4']} against {report['model']}, median of {report['runs']} runs")
+    for block in report["results"]:
+        for row in block["rows"]:
+            m = row["median"]
+            print(
+                f"  {row['label']:<26} {row['dtype']:<5} {row['device']:<4} TTFT {m['ttft_s']:.3f} s, "
+                f"{m['tokens_per_s']:.2f} tok/s, {m['tokens']:.0f} tokens, redone {row['redone']}, "
+                f"noisy kept {row['noisy_kept']}"
+            )
+        r = block["ratios"]
+        print(
+            f"  int4/source {block['dtype']}: TTFT {r['ttft']:.3f}, decode tokens/s {r['tokens_per_s']:.3f} "
+            f"(target >= {INT4_RATE_TARGET}): {'met' if r['met'] else 'NOT met'}; kernel {block['int4_kernels']}"
+        )
+
+
+def int4_weights(quant: dict[str, Any]) -> str:
+    """`int4 GPTQ g64, sym, desc_act off` from a quantization_config."""
+    parts = [
+        f"int{quant.get('bits', '?')} {str(quant.get('quant_method', '?')).upper()} g{quant.get('group_size', '?')}"
+    ]
+    if "sym" in quant:
+        parts.append("sym" if quant["sym"] else "asym")
+    if "desc_act" in quant:
+        parts.append(f"desc_act {'on' if quant['desc_act'] else 'off'}")
+    return ", ".join(parts)
+
+
+def int4_table(report: dict[str, Any]) -> str:
+    rows = []
+    for block in report["results"]:
+        for row in block["rows"]:
+            m = row["median"]
+            kind = int4_weights(block["quantization"]) if row["side"] == "int4" else "dense (the quantizer's source)"
+            rows.append(
+                [
+                    row["label"],
+                    kind,
+                    row["dtype"],
+                    row["device"],
+                    f"{m['ttft_s']:.3f}",
+                    f"{m['tokens_per_s']:.2f}",
+                    f"{m['tokens']:.0f}",
+                    f"{row['redone']}/{row['noisy_kept']}",
+                ]
+            )
+    headers = ["side", "weights", "dtype", "device", "TTFT s", "decode tokens/s", "tokens", "redone/noisy runs"]
+    return benchdoc.table(headers, rows)
+
+
+def int4_notes(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for block in report["results"]:
+        r = block["ratios"]
+        kernels = ", ".join(f"`{name}` × {n}" for name, n in block["int4_kernels"].items())
+        lines.append(
+            f"{block['dtype']} on {block['device']}: int4 / source decode tokens/s **{r['tokens_per_s']:.2f}** "
+            f"(target ≥ {INT4_RATE_TARGET}: {'met' if r['met'] else 'NOT met'}), TTFT {r['ttft']:.2f}. "
+            f"Kernel the loader picked: {kernels}."
+        )
+    m = report["machine"]
+    made = report["int4_made_by"]
+    origin = f"`{made}` (made once, reused)" if made else f"`{report['int4']}`"
+    return [
+        " ".join(lines),
+        f"The int4 model: {origin}. Both models loaded by `hubctl.model.loading.load` (what `hubctl chat` runs: "
+        f"plain `from_pretrained`, no kernel override) and answered through `run_smoke`; prompt "
+        f"{report['prompt']!r}, greedy, {report['max_new_tokens']} new tokens, one untimed warm-up each, then "
+        f"{report['runs']} interleaved rounds "
+        f"(order alternating), medians. The replies differ (int4 is another model), so tokens/s is the decode "
+        f"rate, (tokens − 1) / (seconds − TTFT). {m['cpu_capability']}, {m['torch_threads']} torch threads, GPU "
+        f"{m['gpu'] or 'none'}. Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+    ]
+
+
+def main_int4(args: argparse.Namespace, source: Path, device: str) -> int:
+    int4 = int4_folder(args, source)
+    results = [bench_int4(source, int4, dtype, device, args) for dtype in args.dtype]
+    report = {
+        "machine": machine(),
+        "model": str(source),
+        "int4": str(int4),
+        "int4_made_by": None if args.int4 else QUANTIZE_COMMAND.format(source=rel(source), out=rel(INT4_OUT)),
+        "prompt": PROMPT,
+        "max_new_tokens": args.max_new_tokens,
+        "runs": args.runs,
+        "results": results,
+    }
+    report["machine"]["versions"]["gptqmodel"] = metadata.version("gptqmodel")
+    print_int4(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    benchdoc.publish(args, "chat-int4", int4_table(report), int4_notes(report))
+    return 0 if all(b["ratios"]["met"] for b in results) else 1
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -433,14 +628,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--retries", type=int, default=3, help="redo a run this often if another job used the CPU")
     parser.add_argument("--model", type=Path, help="model folder (default: build/reuse SmolLM2-135M-Instruct)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    int4 = parser.add_mutually_exclusive_group()
+    int4.add_argument("--int4", type=Path, metavar="DIR", help="time this int4 output against --model (its source)")
+    int4.add_argument(
+        "--quantize", action="store_true", help=f"like --int4, quantizing --model once into {INT4_OUT} (reused)"
+    )
     benchdoc.add_arguments(parser)
     args = parser.parse_args()
-    args.dtype = args.dtype or ["fp32", "bf16"]
+    args.dtype = args.dtype or (["bf16"] if args.int4 or args.quantize else ["fp32", "bf16"])
     return args
 
 
 def main() -> int:
     args = parse_args()
+    if args.int4 or args.quantize:
+        from hubctl.model.loading import eager_torch
+
+        eager_torch()  # as `hubctl chat` runs: gptqmodel's CPU path would otherwise compile per shape
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -453,6 +657,8 @@ def main() -> int:
         from build_smollm2 import build
 
         folder = build()
+    if args.int4 or args.quantize:
+        return main_int4(args, folder, device)
     results = []
     for dtype in args.dtype:
         rows = bench_dtype(folder, dtype, device, args)
