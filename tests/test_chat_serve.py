@@ -381,17 +381,24 @@ def test_bad_input_gets_one_clear_4xx_and_the_server_keeps_serving(server, case,
     assert request(server, "GET", "/health")[0] == 200
 
 
+def _answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (it answers these with Connection: close)."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
 @pytest.mark.real_model
 def test_huge_bodies_and_bodies_without_a_length_are_refused_unread(server):
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=60) as sock:
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n{" % (1 << 30))
-        head = sock.recv(65536)
+        head = _answer(sock)
     assert head.startswith(b"HTTP/1.1 413") and b"body_too_large" in head
-    sock = socket.create_connection((host, port), timeout=60)
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-    head = sock.recv(65536)
-    sock.close()
+    with socket.create_connection((host, port), timeout=60) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        head = _answer(sock)
     assert head.startswith(b"HTTP/1.1 411")
     assert request(server, "GET", "/nowhere")[0] == 404
     assert request(server, "GET", "/health")[0] == 200
