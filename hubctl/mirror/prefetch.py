@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hubctl.download.sources.registry import parse_repo, parse_repo_type
+from hubctl.errors import UsageError
 from hubctl.mirror.app import MirrorServer
 from hubctl.mirror.cache import FetchFailed
 from hubctl.mirror.store import DEFAULT_BRANCH
@@ -24,18 +26,15 @@ class PrefetchResult:
 
 
 def parse_spec(spec: str) -> tuple[str, str, str, str | None]:
-    """`[hf:|ms:][datasets/]owner/name[@rev]` -> (hub, repo type, repo id, revision or None); ValueError if not."""
-    hub, colon, rest = spec.partition(":")
-    if not colon:
-        hub, rest = "hf", spec
-    hub = {"hf": "hf", "ms": "modelscope", "modelscope": "modelscope"}.get(hub)
-    repo, _, rev = rest.partition("@")
-    repo_type = "dataset" if repo.startswith("datasets/") else "model"
-    repo = repo.removeprefix("datasets/")
-    parts = repo.split("/")
-    if hub is None or len(parts) != 2 or not all(parts):
-        raise ValueError(f"--prefetch takes [hf:|ms:]owner/name[@revision], got {spec!r}")
-    return hub, repo_type, repo, rev or None
+    """`[hf:|ms:][datasets/]owner/name[@rev]` -> (hub, repo type, repo id, revision or None); ValueError if not.
+    The same grammar as `hubctl pull`'s REPO (the registry's parsers)."""
+    target, _, rev = spec.partition("@")
+    try:
+        typed, kind = parse_repo_type(target, None)
+        hub, repo = parse_repo(typed, None)
+    except UsageError as err:
+        raise ValueError(f"--prefetch takes [hf:|ms:]owner/name[@revision], got {spec!r}") from err
+    return hub, kind or "model", repo, rev or None
 
 
 def prefetch(server: MirrorServer, spec: str) -> PrefetchResult:

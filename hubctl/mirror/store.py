@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hubctl.download.sources.base import RemoteFile, Snapshot
+from hubctl.download.sources.registry import HUBS
 from hubctl.errors import AuthError, HubctlError, NotFoundError
 from hubctl.mirror.cache import BlobCache, FetchFailed, key_for
 from hubctl.mirror.upstream import Upstream
@@ -39,7 +40,7 @@ from hubctl.server.wire import Reject, json_response
 
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-DEFAULT_BRANCH = {"hf": "main", "modelscope": "master"}
+DEFAULT_BRANCH = {name: hub.default_revision for name, hub in HUBS.items()}
 _LISTING_STRIPES = 64
 
 
