@@ -62,12 +62,8 @@ def stored_hf_token() -> str | None:
 
 def environment_endpoints(source: str) -> tuple[str, ...]:
     """The endpoints the user set in the environment for this source (trusted like the hub itself)."""
-    if source == "hf":
-        names = ("HF_ENDPOINT",)
-    elif source == "modelscope":
-        names = ("MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN")
-    else:
-        names = ()
+    hub = HUBS.get(source)
+    names = () if hub is None else (hub.endpoint_variable, *(("MODELSCOPE_DOMAIN",) if hub is MODELSCOPE else ()))
     found = []
     for name in names:
         value = os.environ.get(name, "").strip()

@@ -19,9 +19,8 @@ from hubctl.download.http import ProtocolError, Session, TransientError
 from hubctl.download.pull import checked_listing, list_snapshot
 from hubctl.download.sources.base import RemoteFile, Snapshot, get_source
 from hubctl.download.sources.endpoints import normalize_endpoint
+from hubctl.download.sources.registry import ALIASES
 from hubctl.download.transfer import Candidate, Options, download
-
-HUBS = {"hf": "hf", "ms": "modelscope", "modelscope": "modelscope"}
 
 
 class Upstream:
@@ -69,7 +68,7 @@ def parse_upstreams(values: list[str]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for value in values:
         name, sep, url = value.partition("=")
-        hub = HUBS.get(name.strip().lower())
+        hub = ALIASES.get(name.strip().lower())
         if not sep or hub is None or not url.strip():
             raise ValueError(f"--upstream takes hf=URL or ms=URL, got {value!r}")
         out.setdefault(hub, []).append(normalize_endpoint(hub, url.strip()))
