@@ -17,7 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from hubctl.download.http import origin
-from hubctl.download.sources.registry import HF, HUBS, MODELSCOPE, env_token
+from hubctl.download.sources.registry import HF, HUBS, MODELSCOPE, env_token, environment_endpoints
 from hubctl.errors import UsageError
 from hubctl.integrity.safepath import read_regular
 from hubctl.redact import add_secret, redact_url
@@ -58,18 +58,6 @@ def stored_hf_token() -> str | None:
     except (OSError, ValueError):
         return None
     return token or None
-
-
-def environment_endpoints(source: str) -> tuple[str, ...]:
-    """The endpoints the user set in the environment for this source (trusted like the hub itself)."""
-    hub = HUBS.get(source)
-    names = () if hub is None else (hub.endpoint_variable, *(("MODELSCOPE_DOMAIN",) if hub is MODELSCOPE else ()))
-    found = []
-    for name in names:
-        value = os.environ.get(name, "").strip()
-        if value:
-            found.append(value if "://" in value else f"https://{value}")
-    return tuple(found)
 
 
 def check_token_to(urls: tuple[str, ...]) -> tuple[str, ...]:

@@ -87,15 +87,20 @@ def parse_repo_type(repo: str, repo_type: str | None) -> tuple[str, str | None]:
     return prefix + colon + rest, kind or repo_type
 
 
-def default_endpoints(source: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """The official clients' variables: HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN."""
+def environment_endpoints(source: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The endpoints the user set for this hub in the official clients' variables, in their order of precedence
+    (HF_ENDPOINT; MODELSCOPE_ENDPOINT, then MODELSCOPE_DOMAIN), normalised; empty values count as unset."""
     environ = os.environ if environ is None else environ
-    hub = HUBS[source]
-    endpoint = environ.get(hub.endpoint_variable)
-    if not endpoint and hub is MODELSCOPE and environ.get("MODELSCOPE_DOMAIN"):
-        domain = environ["MODELSCOPE_DOMAIN"]
-        endpoint = domain if "://" in domain else f"https://{domain}"
-    return (normalize_endpoint(source, endpoint or hub.default_endpoint),)
+    hub = HUBS.get(source)
+    names = () if hub is None else (hub.endpoint_variable, *(("MODELSCOPE_DOMAIN",) if hub is MODELSCOPE else ()))
+    values = (environ.get(name, "").strip() for name in names)
+    return tuple(normalize_endpoint(source, value) for value in values if value)
+
+
+def default_endpoints(source: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The endpoint the environment names first, else the hub's own."""
+    found = environment_endpoints(source, environ)
+    return found[:1] or (HUBS[source].default_endpoint,)
 
 
 def env_token(source: str, environ: Mapping[str, str] | None = None) -> str | None:
