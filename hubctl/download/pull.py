@@ -441,15 +441,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
     todo = sorted((f for f, r in checked if r is None), key=lambda f: -f.size)
     check_space(dest, todo, request.settings.disk_margin)
 
-    settings = request.settings
-    options = Options(
-        connections=max(1, request.connections),
-        multipart_threshold=settings.multipart_threshold,
-        piece_size=settings.piece_size,
-        retries=settings.retries,
-        fsync=request.fsync,
-        settings=settings,
-    )
+    options = Options(connections=max(1, request.connections), fsync=request.fsync, settings=request.settings)
     run = _Run(
         request,
         source,

@@ -98,22 +98,28 @@ class EndpointFailed(Exception):
         self.error = error
 
 
-def _setting(name: str):
-    return field(default_factory=lambda: getattr(current(), name.lower()))
-
-
 @dataclass
 class Options:
-    """Per-pull transfer settings; defaults come from hubctl.settings.current() (HUBCTL_* variables) at creation."""
+    """Per-pull transfer options. `connections` is the command line's (default: the settings'); the pieces, the
+    multipart threshold and the retries are the settings' own (hubctl.settings.current() unless given)."""
 
-    connections: int = _setting("CONNECTIONS")
-    multipart_threshold: int = _setting("MULTIPART_THRESHOLD")
-    piece_size: int = _setting("PIECE_SIZE")
-    retries: int = _setting("RETRIES")
+    connections: int = field(default_factory=lambda: current().connections)
     fsync: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
-    settings: Settings = field(default_factory=current)  # backoff and Retry-After limits
+    settings: Settings = field(default_factory=current)  # pieces, retries, backoff and Retry-After limits
     partials: PartialNames = field(default_factory=PartialNames)  # each folder listed once per pull
+
+    @property
+    def multipart_threshold(self) -> int:
+        return self.settings.multipart_threshold
+
+    @property
+    def piece_size(self) -> int:
+        return self.settings.piece_size
+
+    @property
+    def retries(self) -> int:
+        return self.settings.retries
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
