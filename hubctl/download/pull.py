@@ -43,6 +43,7 @@ from hubctl.errors import (
     NotFoundError,
     most_telling,
 )
+from hubctl.integrity.hashing import is_git_sha1, is_sha256
 from hubctl.integrity.manifest import (
     Manifest,
     ManifestFile,
@@ -505,9 +506,7 @@ def pull(request: PullRequest, progress: Progress | None = None, pinned: Manifes
 
 def _has_valid_hash(remote: RemoteFile) -> bool:
     """A sha256 of 64 hex digits or a git sha1 of 40: anything else cannot prove a byte (and must not name a file)."""
-    hexdigits = set("0123456789abcdef")
-    sha256_ok = isinstance(remote.sha256, str) and len(remote.sha256) == 64 and hexdigits.issuperset(remote.sha256)
-    sha1_ok = isinstance(remote.git_sha1, str) and len(remote.git_sha1) == 40 and hexdigits.issuperset(remote.git_sha1)
+    sha256_ok, sha1_ok = is_sha256(remote.sha256), is_git_sha1(remote.git_sha1)
     bad = (remote.sha256 is not None and not sha256_ok) or (remote.git_sha1 is not None and not sha1_ok)
     return (sha256_ok or sha1_ok) and not bad
 

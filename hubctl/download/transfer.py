@@ -45,6 +45,7 @@ from hubctl.download.partial import PartialFile, PartialNames, Piece, partial_pa
 from hubctl.download.sources.api import cdn_error, hub_error
 from hubctl.download.sources.base import RemoteFile
 from hubctl.errors import HubctlError, IntegrityError, LocalIOError, NetworkError, most_telling
+from hubctl.integrity.hashing import SHA256_HEX as _SHA256
 from hubctl.integrity.hashing import Digests, StreamHasher, hash_range
 from hubctl.settings import Settings, current
 
@@ -122,7 +123,6 @@ class Options:
         return self.settings.retries
 
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _REFRESH = frozenset({400, 401, 403, 404, 410})  # a cached storage URL answering these is resolved again
 

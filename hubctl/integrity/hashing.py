@@ -8,8 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from typing import NamedTuple
+
+#: A whole lower-case hex digest as hubs and manifests write them (`\Z`, not `$`: no trailing newline slips through).
+SHA256_HEX = re.compile(r"[0-9a-f]{64}\Z")
+GIT_SHA1_HEX = re.compile(r"[0-9a-f]{40}\Z")
+
+
+def is_sha256(value: object) -> bool:
+    return isinstance(value, str) and SHA256_HEX.match(value) is not None
+
+
+def is_git_sha1(value: object) -> bool:
+    return isinstance(value, str) and GIT_SHA1_HEX.match(value) is not None
+
 
 #: hash_range's reads: large enough for few syscalls, small enough to stay in the CPU caches between read and hash.
 RANGE_READ_SIZE = 1 << 20

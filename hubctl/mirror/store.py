@@ -23,6 +23,8 @@ from typing import Any
 from hubctl.download.sources.base import RemoteFile, Snapshot
 from hubctl.download.sources.registry import HUBS
 from hubctl.errors import AuthError, HubctlError, NotFoundError
+from hubctl.integrity.hashing import GIT_SHA1_HEX as _SHA1
+from hubctl.integrity.hashing import SHA256_HEX as _SHA256
 from hubctl.mirror.cache import BlobCache, FetchFailed, key_for
 from hubctl.mirror.upstream import Upstream
 from hubctl.server.store import (
@@ -38,8 +40,6 @@ from hubctl.server.store import (
 )
 from hubctl.server.wire import Reject, json_response
 
-_SHA1 = re.compile(r"^[0-9a-f]{40}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_BRANCH = {name: hub.default_revision for name, hub in HUBS.items()}
 _LISTING_STRIPES = 64
 

@@ -17,9 +17,9 @@ from hubctl.download.sources.api import get_json, hub_error
 from hubctl.download.sources.base import RemoteFile, Snapshot
 from hubctl.download.sources.registry import HF
 from hubctl.errors import IntegrityError
+from hubctl.integrity.hashing import GIT_SHA1_HEX as _FULL_SHA
+from hubctl.integrity.hashing import SHA256_HEX as _SHA256
 
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NEXT_LINK = re.compile(r'<([^<>]*)>\s*;[^,<]*?\brel\s*=\s*"?next"?', re.IGNORECASE)
 MAX_PATH_BYTES = 4096
 MAX_SIZE = 1 << 50  # 1 PiB: larger than any file a hub stores, small enough that sums never overflow a float

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from hubctl.download.sources.ms_envelope import shown
 from hubctl.errors import IntegrityError, NotFoundError
+from hubctl.integrity.hashing import GIT_SHA1_HEX as _FULL_SHA
 
 MAX_SIZE = 1 << 50  # 1 PiB: larger than any real file, small enough that sums stay exact
 MAX_PATH = 4096
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SHORT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _TYPES = {"blob": False, "tree": True}
 

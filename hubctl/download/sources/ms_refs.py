@@ -17,8 +17,8 @@ from collections.abc import Callable
 from hubctl.download.http import HttpError, TransientError, check_status
 from hubctl.download.sources.ms_envelope import MsApi, repo_refused, shown
 from hubctl.errors import HubctlError
+from hubctl.integrity.hashing import GIT_SHA1_HEX as FULL_SHA
 
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
 _GIT_AGENT = "git/2.45.0 (hubctl)"  # the live git endpoint answers 421 to a non-git user agent
 _MAX_REFS_BODY = 8 << 20
